@@ -1,0 +1,71 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using Akka.Logger.Serilog;
+using Akka.Remote.Hosting;
+using IstioPodNetwork.Host.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+
+namespace IstioPodNetwork.Host.Agent;
+
+/// <summary>The composition root of `ipnc agent`: Serilog, the actor system and the health endpoint.</summary>
+public static class AgentHost
+{
+    public const string ActorSystemName = "ipnc";
+
+    public static WebApplication Build(AgentSettings settings, LayeredConfig config)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.Sources.Clear();
+        builder.Services.AddSerilog();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(settings.HealthHost, settings.HealthPort));
+
+        builder.Services.AddAkka(ActorSystemName, (akka, _) =>
+        {
+            akka.AddHocon(config.Config, HoconAddMode.Prepend)
+                .ConfigureLoggers(loggers =>
+                {
+                    loggers.ClearLoggers();
+                    loggers.AddLogger<SerilogLogger>();
+                })
+                .WithRemoting(new RemoteOptions
+                {
+                    HostName = "0.0.0.0",
+                    PublicHostName = settings.RemotingHost,
+                    Port = settings.RemotingPort,
+                })
+                .WithClustering(new ClusterOptions { SeedNodes = [.. settings.Seeds] })
+                .AddStartup((system, _) => JoinWhenAlone(system, settings));
+        });
+
+        var app = builder.Build();
+        app.MapGet("/healthz", (ActorSystem system) => system.WhenTerminated.IsCompleted
+            ? Results.Text("actor system terminated\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Text("ok\n"));
+        app.MapGet("/readyz", (ActorSystem system) => Cluster.Get(system).SelfMember.Status == MemberStatus.Up
+            ? Results.Text("ready\n")
+            : Results.Text("not ready: not an Up cluster member yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        return app;
+    }
+
+    private static void JoinWhenAlone(ActorSystem system, AgentSettings settings)
+    {
+        var cluster = Cluster.Get(system);
+        cluster.RegisterOnMemberUp(() =>
+            Log.Information("Agent {Address} is Up in the cluster ({Members} member(s))", cluster.SelfAddress, cluster.State.Members.Count));
+        if (settings.Seeds.IsEmpty)
+        {
+            Log.Information("No seeds configured: {Address} joins itself", cluster.SelfAddress);
+            cluster.Join(cluster.SelfAddress);
+        }
+    }
+}

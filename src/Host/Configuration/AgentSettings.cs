@@ -1,0 +1,31 @@
+using System.Collections.Immutable;
+using System.Net;
+using Serilog.Events;
+
+namespace IstioPodNetwork.Host.Configuration;
+
+/// <summary>The agent's settings, parsed and validated once at start-up.</summary>
+public sealed record AgentSettings(
+    string NodeName,
+    string Kubeconfig,
+    LogFormat LogFormat,
+    LogEventLevel LogLevel,
+    IPAddress HealthHost,
+    int HealthPort,
+    int CommandPort,
+    string RemotingHost,
+    int RemotingPort,
+    ImmutableArray<string> Seeds)
+{
+    public static AgentSettings From(SettingValues values) => new(
+        values.Get(SettingsCatalog.NodeName),
+        values.Get(SettingsCatalog.Kubeconfig),
+        values.Get(SettingsCatalog.LogFormat),
+        values.Get(SettingsCatalog.LogLevel),
+        values.Get(SettingsCatalog.HealthHost),
+        values.Get(SettingsCatalog.HealthPort),
+        values.Get(SettingsCatalog.CommandPort),
+        values.Get(SettingsCatalog.RemotingHost),
+        values.Get(SettingsCatalog.RemotingPort),
+        values.Get(SettingsCatalog.Seeds));
+}

@@ -1,0 +1,3 @@
+using IstioPodNetwork.Host.Cli;
+
+return await IpncCli.RunAsync(args, Console.Out, Console.Error);

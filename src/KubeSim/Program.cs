@@ -1,0 +1,2 @@
+await Console.Error.WriteLineAsync("kubesim: not yet available");
+return 1;

@@ -1,0 +1,190 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Xunit.Abstractions;
+
+namespace IstioPodNetwork.Testing;
+
+/// <summary>
+/// A process a test started: argv only (no shell), output kept line by line so a
+/// test can await a line with a bound, and killed on dispose if still running.
+/// </summary>
+public sealed partial class ChildProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly ConcurrentQueue<string> lines = new();
+    private readonly SemaphoreSlim lineArrived = new(0);
+    private readonly ITestOutputHelper? output;
+    private readonly string label;
+
+    private ChildProcess(Process process, ITestOutputHelper? output, string label)
+    {
+        this.process = process;
+        this.output = output;
+        this.label = label;
+    }
+
+    public int Id => process.Id;
+
+    public bool HasExited => process.HasExited;
+
+    public int ExitCode => process.ExitCode;
+
+    /// <summary>Every line the process wrote so far, standard output and error interleaved.</summary>
+    public IReadOnlyList<string> Lines => [.. lines];
+
+    public string StandardOutput { get; private set; } = string.Empty;
+
+    public static ChildProcess Start(
+        string fileName,
+        IEnumerable<string> arguments,
+        ITestOutputHelper? output = null,
+        IReadOnlyDictionary<string, string?>? environment = null,
+        string? label = null)
+    {
+        var info = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var child = new ChildProcess(process, output, label ?? Path.GetFileName(fileName));
+        var stdout = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (stdout)
+                {
+                    stdout.AppendLine(e.Data);
+                    child.StandardOutput = stdout.ToString();
+                }
+
+                child.Add(e.Data);
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                child.Add(e.Data);
+            }
+        };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    /// <summary>Waits until a line satisfying <paramref name="match"/> has been written, or fails after <paramref name="timeout"/>.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout, string what)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            var found = lines.FirstOrDefault(match);
+            if (found is not null)
+            {
+                return found;
+            }
+
+            if (process.HasExited && !await lineArrived.WaitAsync(TimeSpan.FromMilliseconds(200)))
+            {
+                throw new TimeoutException($"{label} exited with code {process.ExitCode} before {what}; last lines:\n{Tail()}");
+            }
+
+            try
+            {
+                await lineArrived.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"{label}: no {what} within {timeout.TotalSeconds:0.#} s; last lines:\n{Tail()}");
+            }
+        }
+    }
+
+    /// <summary>Waits for the process to end; false when it is still running after <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public void Signal(PosixSignal signal)
+    {
+        var number = signal switch
+        {
+            PosixSignal.SIGTERM => 15,
+            PosixSignal.SIGINT => 2,
+            PosixSignal.SIGQUIT => 3,
+            _ => throw new ArgumentOutOfRangeException(nameof(signal), signal, "not a signal tests send"),
+        };
+        if (!process.HasExited && Kill(process.Id, number) != 0)
+        {
+            throw new InvalidOperationException($"kill({process.Id}, {number}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    public void KillHard()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+    }
+
+    public string Tail(int count = 30) => string.Join('\n', lines.TakeLast(count));
+
+    public async ValueTask DisposeAsync()
+    {
+        KillHard();
+        await WaitForExitAsync(TimeSpan.FromSeconds(10));
+        process.Dispose();
+        lineArrived.Dispose();
+    }
+
+    private void Add(string line)
+    {
+        lines.Enqueue(line);
+        lineArrived.Release();
+        try
+        {
+            output?.WriteLine($"[{label}] {line}");
+        }
+        catch (InvalidOperationException)
+        {
+            // The test already finished; its output helper no longer accepts lines.
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}
