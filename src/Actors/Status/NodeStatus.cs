@@ -1,0 +1,78 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using IstioPodNetwork.Actors.Pods;
+using IstioPodNetwork.Kube;
+
+namespace IstioPodNetwork.Actors.Status;
+
+/// <summary>A pod's state as this node reports it, with its recent history.</summary>
+public sealed record PodStatusEntry(
+    PodRef Pod,
+    string Node,
+    PodState State,
+    DateTimeOffset Since,
+    string? LastError,
+    bool GaveUp,
+    string? RulesInForce,
+    ImmutableList<PodStateChanged> History);
+
+public sealed record GetPodStatuses;
+
+public sealed record PodStatusesResult(ImmutableArray<PodStatusEntry> Pods);
+
+public sealed record GetReadiness;
+
+public sealed record ReadinessResult(bool PodsSynced, bool NamespacesKnown)
+{
+    public bool Ready => PodsSynced && NamespacesKnown;
+}
+
+/// <summary>
+/// The view of this node's pods: each pod actor reports its transitions here, so
+/// the state and a short history outlive the actor's restarts, and operators can
+/// ask for them.
+/// </summary>
+public sealed class NodeStatus : ReceiveActor
+{
+    public const int HistoryLength = 20;
+
+    private readonly Dictionary<string, PodStatusEntry> pods = new(StringComparer.Ordinal);
+    private bool podsSynced;
+    private bool namespacesKnown;
+
+    public NodeStatus(string nodeName)
+    {
+        Receive<PodStateChanged>(changed =>
+        {
+            var history = pods.TryGetValue(changed.Pod.Uid, out var known) ? known.History : ImmutableList<PodStateChanged>.Empty;
+            if (history.Count >= HistoryLength)
+            {
+                history = history.RemoveAt(0);
+            }
+
+            pods[changed.Pod.Uid] = new PodStatusEntry(
+                changed.Pod,
+                nodeName,
+                changed.To,
+                changed.At,
+                changed.To == PodState.Initialized ? null : changed.Error ?? known?.LastError,
+                GaveUp: false,
+                changed.RulesInForce ?? known?.RulesInForce,
+                history.Add(changed));
+        });
+        Receive<PodGaveUp>(gaveUp =>
+        {
+            if (pods.TryGetValue(gaveUp.Pod.Uid, out var known))
+            {
+                pods[gaveUp.Pod.Uid] = known with { GaveUp = true, LastError = $"{known.LastError} ({gaveUp.Reason})" };
+            }
+        });
+        Receive<PodForgotten>(forgotten => pods.Remove(forgotten.Pod.Uid));
+        Receive<PodsSynced>(_ => podsSynced = true);
+        Receive<OptedInNamespacesChanged>(_ => namespacesKnown = true);
+        Receive<GetPodStatuses>(_ => Sender.Tell(new PodStatusesResult([.. pods.Values])));
+        Receive<GetReadiness>(_ => Sender.Tell(new ReadinessResult(podsSynced, namespacesKnown)));
+    }
+
+    public static Props Props(string nodeName) => Akka.Actor.Props.Create(() => new NodeStatus(nodeName));
+}

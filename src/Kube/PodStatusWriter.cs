@@ -1,0 +1,181 @@
+using System.Net;
+using System.Text.Json;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace IstioPodNetwork.Kube;
+
+/// <summary>How a write about a pod ended.</summary>
+public enum PodWriteOutcome
+{
+    Written,
+
+    /// <summary>The pod no longer exists (or was replaced by another of the same name): nothing to mark.</summary>
+    PodGone,
+}
+
+/// <summary>
+/// Marks pods: the status annotation (merge patch), the readiness-gate condition
+/// (strategic merge on pods/status, keyed by condition type so other conditions
+/// stay), and Events that `kubectl describe pod` shows. Transient API errors are
+/// retried with backoff; a 409 re-reads the pod and tries again.
+/// </summary>
+public sealed class PodStatusWriter(IKubernetes client, string nodeName, TimeProvider? time = null) : IPodStatusWriter
+{
+    private const int Attempts = 5;
+    private readonly TimeProvider time = time ?? TimeProvider.System;
+
+    public async Task<PodWriteOutcome> MarkInitializedAsync(PodRef pod, string message, CancellationToken cancellation)
+    {
+        var outcome = await SetConditionAsync(pod, "True", "Initialized", message, cancellation);
+        if (outcome == PodWriteOutcome.Written)
+        {
+            outcome = await SetStatusAnnotationAsync(pod, PodMarkers.InitializedValue, cancellation);
+        }
+
+        if (outcome == PodWriteOutcome.Written)
+        {
+            await RecordEventAsync(pod, EventType.Normal, "Initialized", message, cancellation);
+        }
+
+        return outcome;
+    }
+
+    public async Task<PodWriteOutcome> MarkFailedAsync(PodRef pod, string reason, string message, CancellationToken cancellation)
+    {
+        var outcome = await SetConditionAsync(pod, "False", reason, message, cancellation);
+        if (outcome == PodWriteOutcome.Written)
+        {
+            outcome = await SetStatusAnnotationAsync(pod, null, cancellation);
+        }
+
+        if (outcome == PodWriteOutcome.Written)
+        {
+            await RecordEventAsync(pod, EventType.Warning, "InitializationFailed", message, cancellation);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>For a pod that opted out: our marks go, a False condition says why.</summary>
+    public async Task<PodWriteOutcome> ClearAsync(PodRef pod, string message, CancellationToken cancellation)
+    {
+        var outcome = await SetStatusAnnotationAsync(pod, null, cancellation);
+        if (outcome == PodWriteOutcome.Written)
+        {
+            outcome = await SetConditionAsync(pod, "False", "OptedOut", message, cancellation);
+        }
+
+        if (outcome == PodWriteOutcome.Written)
+        {
+            await RecordEventAsync(pod, EventType.Normal, "CaptureRemoved", message, cancellation);
+        }
+
+        return outcome;
+    }
+
+    private Task<PodWriteOutcome> SetStatusAnnotationAsync(PodRef pod, string? value, CancellationToken cancellation)
+    {
+        var patch = new { metadata = new { annotations = new Dictionary<string, string?> { [PodMarkers.StatusAnnotation] = value } } };
+        return WithRetriesAsync(
+            pod,
+            ct => client.CoreV1.PatchNamespacedPodAsync(new V1Patch(JsonSerializer.Serialize(patch), V1Patch.PatchType.MergePatch), pod.Name, pod.Namespace, cancellationToken: ct),
+            cancellation);
+    }
+
+    private Task<PodWriteOutcome> SetConditionAsync(PodRef pod, string status, string reason, string message, CancellationToken cancellation)
+    {
+        var condition = new Dictionary<string, object>
+        {
+            ["type"] = PodMarkers.InitializedCondition,
+            ["status"] = status,
+            ["reason"] = reason,
+            ["message"] = message,
+            ["lastTransitionTime"] = time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var patch = new { status = new { conditions = new[] { condition } } };
+        return WithRetriesAsync(
+            pod,
+            ct => client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(JsonSerializer.Serialize(patch), V1Patch.PatchType.StrategicMergePatch), pod.Name, pod.Namespace, cancellationToken: ct),
+            cancellation);
+    }
+
+    private async Task RecordEventAsync(PodRef pod, string type, string reason, string message, CancellationToken cancellation)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var record = new Corev1Event
+        {
+            Metadata = new V1ObjectMeta { Name = $"{pod.Name}.{Random.Shared.NextInt64():x16}", NamespaceProperty = pod.Namespace },
+            InvolvedObject = new V1ObjectReference { Kind = "Pod", ApiVersion = "v1", NamespaceProperty = pod.Namespace, Name = pod.Name, Uid = pod.Uid },
+            Reason = reason,
+            Message = message,
+            Type = type,
+            Source = new V1EventSource { Component = PodMarkers.Component, Host = nodeName },
+            ReportingComponent = PodMarkers.Component,
+            ReportingInstance = nodeName,
+            FirstTimestamp = now,
+            LastTimestamp = now,
+            Count = 1,
+        };
+
+        // An Event is a courtesy to whoever runs `kubectl describe`: losing one must not fail the pod.
+        await WithRetriesAsync(pod, ct => client.CoreV1.CreateNamespacedEventAsync(record, pod.Namespace, cancellationToken: ct), cancellation, rereadOnConflict: false);
+    }
+
+    private async Task<PodWriteOutcome> WithRetriesAsync<TResult>(
+        PodRef pod, Func<CancellationToken, Task<TResult>> write, CancellationToken cancellation, bool rereadOnConflict = true)
+    {
+        var backoff = new ExponentialBackoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2));
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await write(cancellation);
+                return PodWriteOutcome.Written;
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return PodWriteOutcome.PodGone;
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict && rereadOnConflict && attempt < Attempts)
+            {
+                if (!await StillTheSamePodAsync(pod, cancellation))
+                {
+                    return PodWriteOutcome.PodGone;
+                }
+            }
+            catch (HttpOperationException e) when (IsTransient(e.Response.StatusCode) && attempt < Attempts)
+            {
+                await Task.Delay(backoff.Next(), time, cancellation);
+            }
+            catch (HttpRequestException) when (attempt < Attempts)
+            {
+                await Task.Delay(backoff.Next(), time, cancellation);
+            }
+        }
+    }
+
+    private async Task<bool> StillTheSamePodAsync(PodRef pod, CancellationToken cancellation)
+    {
+        try
+        {
+            var current = await client.CoreV1.ReadNamespacedPodAsync(pod.Name, pod.Namespace, cancellationToken: cancellation);
+            return current.Metadata.Uid == pod.Uid;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsTransient(HttpStatusCode status) =>
+        status is HttpStatusCode.TooManyRequests or HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway
+            or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
+
+    private static class EventType
+    {
+        public const string Normal = "Normal";
+        public const string Warning = "Warning";
+    }
+}

@@ -1,0 +1,32 @@
+using Akka.Actor;
+using IstioPodNetwork.Actors.Pods;
+using IstioPodNetwork.Actors.Tests.Fakes;
+using IstioPodNetwork.Kube.Watching;
+using k8s.Models;
+using Xunit.Abstractions;
+
+namespace IstioPodNetwork.Actors.Tests;
+
+public sealed class PodWatcherSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(output: output)
+{
+    private readonly FakeWatch<V1Pod> watch = new();
+
+    [Fact]
+    public async Task Watch_notifications_become_pod_messages_for_the_supervisor()
+    {
+        Sys.ActorOf(PodWatcher.Props(watch, TestActor));
+        var web = TestPods.OptedIn("web").Pod;
+
+        await watch.EmitAsync(
+            new ObjectUpserted<V1Pod>(web),
+            new WatchSynced<V1Pod>(1, "7"),
+            new WatchInterrupted<V1Pod>("HTTP 500", TimeSpan.FromSeconds(1), Relisting: false),
+            new ObjectRemoved<V1Pod>(web));
+
+        var observed = await ExpectMsgAsync<PodObserved>();
+        Assert.Equal("apps/web", observed.Pod.ToString());
+        Assert.Equal(1, (await ExpectMsgAsync<PodsSynced>()).PodCount);
+        Assert.Equal(observed.Pod.Ref, (await ExpectMsgAsync<PodRemoved>()).Pod);
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+    }
+}
