@@ -15,7 +15,14 @@ public sealed record AgentSettings(
     int CommandPort,
     string RemotingHost,
     int RemotingPort,
-    ImmutableArray<string> Seeds)
+    ImmutableArray<string> Seeds,
+    ImmutableArray<string> ExcludedNamespaces,
+    int MaxConcurrentProgramming,
+    TimeSpan NetnsWait,
+    TimeSpan NetnsRetryInterval,
+    TimeSpan BackoffMin,
+    TimeSpan BackoffMax,
+    int MaxRetries)
 {
     public static AgentSettings From(SettingValues values) => new(
         values.Get(SettingsCatalog.NodeName),
@@ -27,5 +34,12 @@ public sealed record AgentSettings(
         values.Get(SettingsCatalog.CommandPort),
         values.Get(SettingsCatalog.RemotingHost),
         values.Get(SettingsCatalog.RemotingPort),
-        values.Get(SettingsCatalog.Seeds));
+        values.Get(SettingsCatalog.Seeds),
+        values.Get(SettingsCatalog.ExcludedNamespaces),
+        values.Get(SettingsCatalog.MaxConcurrentProgramming),
+        values.Get(SettingsCatalog.NetnsWait),
+        values.Get(SettingsCatalog.NetnsRetryInterval),
+        values.Get(SettingsCatalog.BackoffMin),
+        values.Get(SettingsCatalog.BackoffMax),
+        values.Get(SettingsCatalog.MaxRetries));
 }

@@ -26,6 +26,20 @@ public static class SettingParsers
             ? Parsed.Ok<int>(port)
             : Parsed.Fail<int>("a port number from 0 to 65535"));
 
+    public static SettingParser<int> IntegerAtLeast(int minimum) => new(raw =>
+        int.TryParse(raw.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= minimum
+            ? Parsed.Ok(value)
+            : Parsed.Fail<int>($"a whole number of at least {minimum}"));
+
+    /// <summary>A DNS-1123 label, as namespace names are.</summary>
+    public static SettingParser<string> KubernetesName { get; } = new(raw =>
+    {
+        var name = raw.Trim();
+        return name.Length is > 0 and <= 63 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-') && name[0] != '-' && name[^1] != '-'
+            ? Parsed.Ok(name)
+            : Parsed.Fail<string>("a Kubernetes name (lower-case letters, digits and '-', at most 63)");
+    });
+
     public static SettingParser<IPAddress> Address { get; } = new(raw =>
         IPAddress.TryParse(raw.Trim(), out var address)
             ? Parsed.Ok<IPAddress>(address)
@@ -68,6 +82,20 @@ public static class SettingParsers
         }
 
         return Parsed.Ok<ImmutableArray<TItem>>(items.ToImmutable());
+    });
+
+    /// <summary>A duration: "300ms", "30s", "5m", "1h", or a plain number of seconds.</summary>
+    public static SettingParser<TimeSpan> Duration { get; } = new(raw =>
+    {
+        var text = raw.Trim();
+        var (number, unit) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 0.001)
+            : text.EndsWith('s') ? (text[..^1], 1.0)
+            : text.EndsWith('m') ? (text[..^1], 60.0)
+            : text.EndsWith('h') ? (text[..^1], 3600.0)
+            : (text, 1.0);
+        return double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value >= 0 && value * unit < TimeSpan.MaxValue.TotalSeconds
+            ? Parsed.Ok(TimeSpan.FromSeconds(value * unit))
+            : Parsed.Fail<TimeSpan>("a duration such as 500ms, 30s, 5m or 1h");
     });
 
     public static SettingParser<string> AkkaAddress { get; } = new(raw =>

@@ -43,8 +43,30 @@ public static class SettingsCatalog
     public static readonly Setting<ImmutableArray<string>> Seeds = new(
         "seeds", "Akka addresses of seed agents; empty joins itself. The flag is --seed, repeatable.", SettingParsers.ListOf(SettingParsers.AkkaAddress));
 
+    public static readonly Setting<ImmutableArray<string>> ExcludedNamespaces = new(
+        "excluded-namespaces", "Namespaces whose pods are never touched.", SettingParsers.ListOf(SettingParsers.KubernetesName));
+
+    public static readonly Setting<int> MaxConcurrentProgramming = new(
+        "max-concurrent-programming", "At most this many pods are programmed at once on a node.", SettingParsers.IntegerAtLeast(1));
+
+    public static readonly Setting<TimeSpan> NetnsWait = new(
+        "netns-wait", "How long a pod's network namespace may stay missing before the attempt fails.", SettingParsers.Duration);
+
+    public static readonly Setting<TimeSpan> NetnsRetryInterval = new(
+        "netns-retry-interval", "How often a missing network namespace is looked for.", SettingParsers.Duration);
+
+    public static readonly Setting<TimeSpan> BackoffMin = new(
+        "backoff-min", "First delay before a failing pod is retried.", SettingParsers.Duration);
+
+    public static readonly Setting<TimeSpan> BackoffMax = new(
+        "backoff-max", "Longest delay between retries of a failing pod.", SettingParsers.Duration);
+
+    public static readonly Setting<int> MaxRetries = new(
+        "max-retries", "Retries of a failing pod before it stays Failed.", SettingParsers.IntegerAtLeast(0));
+
     public static ImmutableArray<Setting> All { get; } =
     [
         NodeName, Kubeconfig, LogFormat, LogLevel, HealthHost, HealthPort, CommandPort, RemotingHost, RemotingPort, Seeds,
+        ExcludedNamespaces, MaxConcurrentProgramming, NetnsWait, NetnsRetryInterval, BackoffMin, BackoffMax, MaxRetries,
     ];
 }

@@ -64,9 +64,10 @@ public sealed class ResilientWatch<T>(IWatchSource<T> source, ResilientWatchOpti
             {
                 return;
             }
-            catch (Exception e) when (inStreamError is null)
+            catch (Exception e)
             {
-                inStreamError = e;
+                // An in-stream ERROR cancels the stream, so its cancellation is not the error to report.
+                inStreamError ??= e;
             }
 
             if (IsExpired(inStreamError))

@@ -22,6 +22,22 @@ public static class WatchSources
                 timeoutSeconds: (int)timeout.TotalSeconds, onError: onError, cancellationToken: ct));
     }
 
+    /// <summary>One pod, by name (what `ipnc wait` watches for its own pod).</summary>
+    public static IWatchSource<V1Pod> Pod(IKubernetes client, string namespaceName, string podName)
+    {
+        var selector = "metadata.name=" + podName;
+        return new Source<V1Pod>(
+            $"pod {namespaceName}/{podName}",
+            async ct =>
+            {
+                var list = await client.CoreV1.ListNamespacedPodAsync(namespaceName, fieldSelector: selector, cancellationToken: ct);
+                return new ObjectList<V1Pod>(list.Items.ToList(), list.Metadata.ResourceVersion);
+            },
+            (rv, timeout, onError, ct) => client.CoreV1.WatchListNamespacedPodAsync(
+                namespaceName, allowWatchBookmarks: true, fieldSelector: selector, resourceVersion: rv,
+                timeoutSeconds: (int)timeout.TotalSeconds, onError: onError, cancellationToken: ct));
+    }
+
     public static IWatchSource<V1Namespace> Namespaces(IKubernetes client) =>
         new Source<V1Namespace>(
             "namespaces",
