@@ -106,8 +106,11 @@ internal sealed class PolicyRouting(IProcessRunner runner, IptablesTools tools)
     {
         var request = Ip(family, arguments) with { NetworkNamespace = netns };
         var result = await runner.RunAsync(request, cancellationToken);
+
+        // A routing table that was never used does not exist yet: it simply has no routes.
         return result.Succeeded
             ? ([.. result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)], null)
+            : result.StandardError.Contains("table does not exist", StringComparison.Ordinal) ? ([], null)
             : ([], $"{request} failed: {result.Describe()}");
     }
 
