@@ -7,7 +7,8 @@ namespace IstioPodNetwork.Capture.Rules;
 /// <param name="Chain">Istio's chain name (ISTIO_*), or a built-in chain for jumps and short circuits.</param>
 /// <param name="Matches">The match part, canonical; empty for a rule that matches everything.</param>
 /// <param name="Target">The target with its options, without <c>-j</c>.</param>
-/// <param name="Purpose">Why the rule exists; it becomes the rule's comment, <c>ipnc: &lt;purpose&gt;</c>.</param>
+/// <param name="Purpose">Why the rule exists; it becomes the rule's comment, <c>ipnc: &lt;purpose&gt;</c>. Plain words, digits and
+/// <c>.,:/()*-</c> only: iptables-save escapes quotes and backslashes, and the saved text must equal ours.</param>
 public sealed record Rule(string Chain, string Matches, string Target, string Purpose)
 {
     /// <summary>Every rule we add carries a comment starting with this, so our rules can always be told apart.</summary>

@@ -62,9 +62,9 @@ public static class RuleSetBuilder
             rules.Append(Mangle, Drop, Match.All, "DROP", "drop invalid packets instead of resetting the connection");
         }
 
-        rules.Append(Nat, Inbound, Match.Tcp.DestinationPort(spec.TunnelPort), "RETURN", "never capture the proxy's tunnel port");
-        rules.Append(Nat, Redirect, Match.Tcp, $"REDIRECT --to-ports {spec.OutboundCapturePort}", "to the proxy's outbound port");
-        rules.Append(Nat, InRedirect, Match.Tcp, $"REDIRECT --to-ports {spec.InboundCapturePort}", "to the proxy's inbound port");
+        rules.Append(Nat, Inbound, Match.Tcp.DestinationPort(spec.TunnelPort), "RETURN", "never capture the proxy tunnel port");
+        rules.Append(Nat, Redirect, Match.Tcp, $"REDIRECT --to-ports {spec.OutboundCapturePort}", "to the proxy outbound port");
+        rules.Append(Nat, InRedirect, Match.Tcp, $"REDIRECT --to-ports {spec.InboundCapturePort}", "to the proxy inbound port");
 
         AddInbound(spec, rules, loopback, tproxyMark);
 
@@ -141,7 +141,7 @@ public static class RuleSetBuilder
             rules.Append(Mangle, Divert, Match.All, $"MARK --set-xmark {tproxyMark}", "mark diverted inbound packets for TPROXY routing");
             rules.Append(Mangle, Divert, Match.All, "ACCEPT", "deliver diverted inbound packets");
             var onIp = loopback.StartsWith("127.", StringComparison.Ordinal) ? "0.0.0.0" : "::";
-            rules.Append(Mangle, Tproxy, Match.Tcp.Destination(loopback, negated: true), $"TPROXY --on-port {spec.InboundCapturePort} --on-ip {onIp} --tproxy-mark {tproxyMark}", "to the proxy's inbound port, keeping the destination");
+            rules.Append(Mangle, Tproxy, Match.Tcp.Destination(loopback, negated: true), $"TPROXY --on-port {spec.InboundCapturePort} --on-ip {onIp} --tproxy-mark {tproxyMark}", "to the proxy inbound port, keeping the destination");
         }
 
         rules.Append(table, "PREROUTING", Match.Tcp, Inbound, "capture inbound traffic");
@@ -191,7 +191,7 @@ public static class RuleSetBuilder
             rules.Append(Nat, Output, owner(appLoopback, true), "RETURN", $"app loopback traffic (not {kind} {id}) stays local");
         }
 
-        rules.Append(Nat, Output, owner(Match.All, false), "RETURN", $"never capture the proxy's own traffic ({kind} {id})");
+        rules.Append(Nat, Output, owner(Match.All, false), "RETURN", $"never capture traffic of the proxy ({kind} {id})");
     }
 
     private static void AddDns(CaptureSpec spec, Tables rules)
@@ -206,12 +206,12 @@ public static class RuleSetBuilder
             (m => m.GidOwner(spec.ProxyGid), "GID", spec.ProxyGid),
         })
         {
-            rules.Append(Raw, OutputDns, owner(Match.Udp.DestinationPort(53)), "CT --zone 1", $"the proxy's ({kind} {id}) upstream DNS queries");
-            rules.Append(Raw, OutputDns, owner(Match.Udp.SourcePort(CaptureSpec.DnsProxyPort)), "CT --zone 2", $"the proxy's ({kind} {id}) DNS answers to the app");
+            rules.Append(Raw, OutputDns, owner(Match.Udp.DestinationPort(53)), "CT --zone 1", $"upstream DNS queries of the proxy ({kind} {id})");
+            rules.Append(Raw, OutputDns, owner(Match.Udp.SourcePort(CaptureSpec.DnsProxyPort)), "CT --zone 2", $"DNS answers of the proxy ({kind} {id}) to the app");
         }
 
         rules.Append(Raw, "PREROUTING", Match.All, Inbound, "DNS conntrack zones");
-        rules.Append(Raw, OutputDns, Match.Udp.DestinationPort(53), "CT --zone 2", "the app's DNS queries");
+        rules.Append(Raw, OutputDns, Match.Udp.DestinationPort(53), "CT --zone 2", "DNS queries of the app");
         rules.Append(Raw, Inbound, Match.Udp.SourcePort(53), "CT --zone 1", "DNS answers from upstream");
     }
 
@@ -221,8 +221,8 @@ public static class RuleSetBuilder
         var outboundMark = Match.Hex(CaptureSpec.OutboundMark) + "/0xffffffff";
         rules.Append(Mangle, "PREROUTING", Match.Tcp.Mark(mark), "CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff", "remember the TPROXY mark on the connection");
         rules.Append(Mangle, "OUTPUT", Match.Tcp.Out("lo").Mark(mark), "RETURN", "proxy-to-app traffic is marked already");
-        rules.Append(Mangle, "OUTPUT", Match.Tcp.Destination(loopback, negated: true).Out("lo").UidOwner(spec.ProxyUid), $"MARK --set-xmark {outboundMark}", $"mark the proxy's (UID {spec.ProxyUid}) calls to the app");
-        rules.Append(Mangle, "OUTPUT", Match.Tcp.Destination(loopback, negated: true).Out("lo").GidOwner(spec.ProxyGid), $"MARK --set-xmark {outboundMark}", $"mark the proxy's (GID {spec.ProxyGid}) calls to the app");
+        rules.Append(Mangle, "OUTPUT", Match.Tcp.Destination(loopback, negated: true).Out("lo").UidOwner(spec.ProxyUid), $"MARK --set-xmark {outboundMark}", $"mark calls of the proxy (UID {spec.ProxyUid}) to the app");
+        rules.Append(Mangle, "OUTPUT", Match.Tcp.Destination(loopback, negated: true).Out("lo").GidOwner(spec.ProxyGid), $"MARK --set-xmark {outboundMark}", $"mark calls of the proxy (GID {spec.ProxyGid}) to the app");
         rules.Append(Mangle, "OUTPUT", Match.Tcp.ConnMark(mark), "CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff", "route replies of TPROXY connections back through the proxy");
         rules.Insert(Mangle, Inbound, 1, Match.Tcp.Mark(mark), "RETURN", "already diverted");
         rules.Insert(Mangle, Inbound, 2, Match.Tcp.Source(passthroughSource).In("lo"), "RETURN", "inbound passthrough from the proxy");
