@@ -27,7 +27,9 @@ public sealed partial class ProcNetnsFinder(string procRoot) : INetnsFinder
             return new NetnsLookup.NotYet($"pod {podUid} has no IP yet");
         }
 
-        var hostNetns = ReadLink(Path.Combine(procRoot, "1", "ns", "net"));
+        // The host netns is PID 1's. Where PID 1's links cannot be read (a sandbox that hides its init),
+        // the agent's own netns stands in for it: the agent runs with hostNetwork.
+        var hostNetns = ReadLink(Path.Combine(procRoot, "1", "ns", "net")) ?? ReadLink("/proc/self/ns/net");
         if (hostNetns is null)
         {
             return new NetnsLookup.Failed($"cannot read the host network namespace {Path.Combine(procRoot, "1", "ns", "net")}");
@@ -178,17 +180,7 @@ public sealed partial class ProcNetnsFinder(string procRoot) : INetnsFinder
         return podIps.Any(ip => local.Contains(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip));
     }
 
-    private static string? ReadLink(string path)
-    {
-        try
-        {
-            return new FileInfo(path).LinkTarget;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    private static string? ReadLink(string path) => Processes.Libc.ReadLink(path);
 
     private static string? ReadText(string path)
     {
