@@ -33,7 +33,7 @@ public sealed class GoldenConformanceTests
         Root.Require("creates network namespaces and programs iptables in them");
         await using var golden = await TestNetns.CreateAsync();
         await using var ours = await TestNetns.CreateAsync();
-        await golden.RunWithInputAsync(GoldenCases.GoldenText(name), SavedRules.Tools.Restore(backend, Spec.IpFamily.IPv4), "--noflush");
+        await golden.RunWithInputAsync(GoldenCases.GoldenText(name), SavedRules.Tools.Restore(backend, Capture.Spec.IpFamily.IPv4), "--noflush");
 
         var programmer = new CaptureProgrammer(new ProcessRunner(), new NetnsProcFiles(), SavedRules.Tools, backend == IptablesBackend.Legacy ? IptablesBackendChoice.Legacy : IptablesBackendChoice.Nft);
         var rules = Pods.Rules(GoldenCases.All[name].Input);
