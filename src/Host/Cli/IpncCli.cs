@@ -11,6 +11,7 @@ public static class IpncCli
         var root = new RootCommand("istio-pod-network-controller: programs Istio's traffic capture into opted-in pods' network namespaces, so user pods need no privileged init container.")
         {
             AgentCommand.Create(),
+            RulesCommand.Create(),
             VersionCommand(),
         };
 

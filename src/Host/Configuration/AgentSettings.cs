@@ -15,7 +15,8 @@ public sealed record AgentSettings(
     int CommandPort,
     string RemotingHost,
     int RemotingPort,
-    ImmutableArray<string> Seeds)
+    ImmutableArray<string> Seeds,
+    CaptureSettings Capture)
 {
     public static AgentSettings From(SettingValues values) => new(
         values.Get(SettingsCatalog.NodeName),
@@ -27,5 +28,6 @@ public sealed record AgentSettings(
         values.Get(SettingsCatalog.CommandPort),
         values.Get(SettingsCatalog.RemotingHost),
         values.Get(SettingsCatalog.RemotingPort),
-        values.Get(SettingsCatalog.Seeds));
+        values.Get(SettingsCatalog.Seeds),
+        CaptureSettings.From(values));
 }
