@@ -3,9 +3,11 @@ namespace IstioPodNetwork.Capture.Processes;
 /// <summary>
 /// Runs a piece of synchronous work on a dedicated OS thread that has joined a network namespace
 /// with setns(2). Namespaces belong to threads, so only this thread is in the pod's netns; a process
-/// forked from it starts there too, which saves the extra exec of <c>nsenter</c> on every command
-/// (see bench/Capture.Bench for the measured difference). The thread ends with the work, so a thread
-/// that could not switch back can never run anything else.
+/// forked from it starts there too, which saves the extra exec of <c>nsenter</c> on every command:
+/// bench/Capture.Bench measured the agent path per pod at 7.9 ms median this way against 9.5 ms entering
+/// with nsenter (same processes, one exec fewer each), so setns is kept. It also lets detection read
+/// /proc/thread-self/net without any process. The thread ends with the work, so a thread that could
+/// not switch back can never run anything else.
 /// </summary>
 public static class NetnsThread
 {
