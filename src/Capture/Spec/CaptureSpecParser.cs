@@ -39,36 +39,26 @@ public static partial class CaptureSpecParser
                 : Fail<ushort>(errors, CaptureAnnotations.EnvoyPort, envoyPort, "a port number from 1 to 65535", defaults.OutboundCapturePort);
         }
 
-        var inboundPorts = Annotation(CaptureAnnotations.IncludeInboundPorts) is { } includeInbound
-            ? ParsePorts(CaptureAnnotations.IncludeInboundPorts, includeInbound, allowWildcard: true, errors)
-            : PortSelection.All;
-        var excludedInbound = Annotation(CaptureAnnotations.ExcludeInboundPorts) is { } excludeInbound
-            ? ParsePorts(CaptureAnnotations.ExcludeInboundPorts, excludeInbound, allowWildcard: false, errors).Ports
-            : [];
-        var includedOutboundPorts = Annotation(CaptureAnnotations.IncludeOutboundPorts) is { } includeOutboundPorts
-            ? ParsePorts(CaptureAnnotations.IncludeOutboundPorts, includeOutboundPorts, allowWildcard: false, errors).Ports
-            : [];
+        // Each annotation: absent → the default; present → parsed, or an error and a stand-in value.
+        T Read<T>(string key, Func<string, string, T> parse, T absent) => Annotation(key) is { } value ? parse(key, value) : absent;
+        PortSelection Ports(string key, string value, bool wildcard) => ParsePorts(key, value, wildcard, errors);
+        CidrSelection Ranges(string key, string value, bool wildcard) => ParseRanges(key, value, wildcard, errors);
+        ImmutableArray<string> Interfaces(string key, string value) => ParseInterfaces(key, value, errors);
+
+        var inboundPorts = Read(CaptureAnnotations.IncludeInboundPorts, (k, v) => Ports(k, v, true), PortSelection.All);
+        var excludedInbound = Read(CaptureAnnotations.ExcludeInboundPorts, (k, v) => Ports(k, v, false).Ports, []);
+        var includedOutboundPorts = Read(CaptureAnnotations.IncludeOutboundPorts, (k, v) => Ports(k, v, false).Ports, []);
 
         // The annotation replaces the node default (Istio: the default 15020 applies only when it is absent).
-        var excludedOutboundPorts = Annotation(CaptureAnnotations.ExcludeOutboundPorts) is { } excludeOutboundPorts
-            ? ParsePorts(CaptureAnnotations.ExcludeOutboundPorts, excludeOutboundPorts, allowWildcard: false, errors).Ports
-            : defaults.ExcludedOutboundPorts.Distinct().ToImmutableArray();
+        var excludedOutboundPorts = Read(CaptureAnnotations.ExcludeOutboundPorts, (k, v) => Ports(k, v, false).Ports, defaults.ExcludedOutboundPorts.Distinct().ToImmutableArray());
+        var includedRanges = Read(CaptureAnnotations.IncludeOutboundIPRanges, (k, v) => Ranges(k, v, true), CidrSelection.All);
+        var excludedRanges = Read(CaptureAnnotations.ExcludeOutboundIPRanges, (k, v) => Ranges(k, v, false).Ranges, []);
+        var excludedInterfaces = Read(CaptureAnnotations.ExcludeInterfaces, Interfaces, []);
 
-        var includedRanges = Annotation(CaptureAnnotations.IncludeOutboundIPRanges) is { } includeRanges
-            ? ParseRanges(CaptureAnnotations.IncludeOutboundIPRanges, includeRanges, allowWildcard: true, errors)
-            : CidrSelection.All;
-        var excludedRanges = Annotation(CaptureAnnotations.ExcludeOutboundIPRanges) is { } excludeRanges
-            ? ParseRanges(CaptureAnnotations.ExcludeOutboundIPRanges, excludeRanges, allowWildcard: false, errors).Ranges
-            : [];
-
-        var excludedInterfaces = Annotation(CaptureAnnotations.ExcludeInterfaces) is { } excludeInterfaces
-            ? ParseInterfaces(CaptureAnnotations.ExcludeInterfaces, excludeInterfaces, errors)
-            : [];
-        var virtualInterfaces = Annotation(CaptureAnnotations.RerouteVirtualInterfaces) is { } reroute
-            ? ParseInterfaces(CaptureAnnotations.RerouteVirtualInterfaces, reroute, errors)
-            : Annotation(CaptureAnnotations.KubevirtInterfaces) is { } kubevirt
-                ? ParseInterfaces(CaptureAnnotations.KubevirtInterfaces, kubevirt, errors)
-                : [];
+        // The deprecated kubevirtInterfaces counts only when reroute-virtual-interfaces is absent, as in Istio.
+        var virtualInterfaces = Annotation(CaptureAnnotations.RerouteVirtualInterfaces) is not null
+            ? Read(CaptureAnnotations.RerouteVirtualInterfaces, Interfaces, [])
+            : Read(CaptureAnnotations.KubevirtInterfaces, Interfaces, []);
 
         var proxy = pod.Proxy;
         var uid = ParseProxyId(CaptureAnnotations.ProxyRunAsUser, proxy?.RunAsUser, errors);
