@@ -37,7 +37,7 @@ demo:
 	@echo "make demo: not yet available (issue 5 brings it)"; exit 1
 
 bench:
-	@echo "make bench: not yet available (the benchmark issues bring it)"; exit 1
+	$(DOTNET) run -c Release --project bench/Capture.Bench
 
 format:
 	$(DOTNET) format $(SOLUTION)

@@ -12,6 +12,7 @@ public static class IpncCli
         {
             AgentCommand.Create(),
             WaitCommand.Create(),
+            RulesCommand.Create(),
             VersionCommand(),
         };
 

@@ -22,7 +22,8 @@ public sealed record AgentSettings(
     TimeSpan NetnsRetryInterval,
     TimeSpan BackoffMin,
     TimeSpan BackoffMax,
-    int MaxRetries)
+    int MaxRetries,
+    CaptureSettings Capture)
 {
     public static AgentSettings From(SettingValues values) => new(
         values.Get(SettingsCatalog.NodeName),
@@ -41,5 +42,6 @@ public sealed record AgentSettings(
         values.Get(SettingsCatalog.NetnsRetryInterval),
         values.Get(SettingsCatalog.BackoffMin),
         values.Get(SettingsCatalog.BackoffMax),
-        values.Get(SettingsCatalog.MaxRetries));
+        values.Get(SettingsCatalog.MaxRetries),
+        CaptureSettings.From(values));
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Net;
+using IstioPodNetwork.Capture.Programming;
 using Serilog.Events;
 
 namespace IstioPodNetwork.Host.Configuration;
@@ -64,9 +65,31 @@ public static class SettingsCatalog
     public static readonly Setting<int> MaxRetries = new(
         "max-retries", "Retries of a failing pod before it stays Failed.", SettingParsers.IntegerAtLeast(0));
 
+    public static readonly Setting<ushort> CaptureOutboundPort = new(
+        "capture-outbound-port", "Port the proxy captures outbound TCP on (Envoy's 15001); a pod's pod-network-controller.istio.io/envoy-port overrides it.", CaptureSettings.ListenPort);
+
+    public static readonly Setting<ushort> CaptureInboundPort = new(
+        "capture-inbound-port", "Port the proxy captures inbound TCP on (Envoy's 15006).", CaptureSettings.ListenPort);
+
+    public static readonly Setting<ushort> CaptureTunnelPort = new(
+        "capture-tunnel-port", "The proxy's tunnel port (15008), never captured.", CaptureSettings.ListenPort);
+
+    public static readonly Setting<ImmutableArray<ushort>> CaptureExcludedInboundPorts = new(
+        "capture-excluded-inbound-ports", "Inbound ports never captured, on top of a pod's excludeInboundPorts (15020, 15021, 15090). The flag is --capture-excluded-inbound-port, repeatable.", CaptureSettings.PortList);
+
+    public static readonly Setting<ImmutableArray<ushort>> CaptureExcludedOutboundPorts = new(
+        "capture-excluded-outbound-ports", "Outbound ports not captured unless a pod sets excludeOutboundPorts (15020). The flag is --capture-excluded-outbound-port, repeatable.", CaptureSettings.PortList);
+
+    public static readonly Setting<string> ProcRoot = new(
+        "proc-root", "Where the host's /proc is mounted (/host/proc in the DaemonSet); pods' network namespaces are found there.", CaptureSettings.AbsolutePath);
+
+    public static readonly Setting<IptablesBackendChoice> IptablesBackend = new(
+        "iptables-backend", "auto (per pod netns, as Istio: legacy if it has legacy rules, else nft), legacy or nft.", SettingParsers.OneOf<IptablesBackendChoice>());
+
     public static ImmutableArray<Setting> All { get; } =
     [
         NodeName, Kubeconfig, LogFormat, LogLevel, HealthHost, HealthPort, CommandPort, RemotingHost, RemotingPort, Seeds,
         ExcludedNamespaces, MaxConcurrentProgramming, NetnsWait, NetnsRetryInterval, BackoffMin, BackoffMax, MaxRetries,
+        CaptureOutboundPort, CaptureInboundPort, CaptureTunnelPort, CaptureExcludedInboundPorts, CaptureExcludedOutboundPorts, ProcRoot, IptablesBackend,
     ];
 }

@@ -1,0 +1,199 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+
+namespace IstioPodNetwork.Capture.Netns;
+
+/// <summary>
+/// Finds a pod's netns by scanning a proc root, whatever the container runtime (Istio's
+/// PodNetnsProcFinder approach): a process belongs to the pod when a path in its /proc/PID/cgroup
+/// carries the pod UID (cgroupfs <c>/kubepods/burstable/pod&lt;uid&gt;/…</c> or systemd
+/// <c>kubepods-burstable-pod&lt;uid_with_underscores&gt;.slice</c>); processes in the host netns are skipped
+/// (CRI-O's conmon lives there and is older than the pod, istio#55139); a netns counts only if one of its
+/// interfaces holds a pod IP, read from /proc/PID/net (fib_trie, if_inet6) without entering it; the oldest
+/// process wins. The proc root is a setting (/host/proc in the DaemonSet).
+/// </summary>
+public sealed partial class ProcNetnsFinder(string procRoot) : INetnsFinder
+{
+    public Task<NetnsLookup> FindAsync(string podUid, ImmutableArray<IPAddress> podIps, CancellationToken cancellationToken) =>
+        Task.Run(() => Find(podUid, podIps, cancellationToken), cancellationToken);
+
+    private NetnsLookup Find(string podUid, ImmutableArray<IPAddress> podIps, CancellationToken cancellationToken)
+    {
+        if (podIps.IsDefaultOrEmpty)
+        {
+            return new NetnsLookup.NotYet($"pod {podUid} has no IP yet");
+        }
+
+        // The host netns is PID 1's. Where PID 1's links cannot be read (a sandbox that hides its init),
+        // the agent's own netns stands in for it: the agent runs with hostNetwork.
+        var hostNetns = ReadLink(Path.Combine(procRoot, "1", "ns", "net")) ?? ReadLink("/proc/self/ns/net");
+        if (hostNetns is null)
+        {
+            return new NetnsLookup.Failed($"cannot read the host network namespace {Path.Combine(procRoot, "1", "ns", "net")}");
+        }
+
+        IEnumerable<string> entries;
+        try
+        {
+            entries = Directory.EnumerateDirectories(procRoot).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new NetnsLookup.Failed($"cannot list {procRoot}: {e.Message}");
+        }
+
+        var wanted = NormaliseUid(podUid);
+        var candidates = new List<(int Pid, string Netns, ulong StartTime)>();
+        var scanned = 0;
+        foreach (var directory in entries)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            scanned++;
+            var netns = ReadLink(Path.Combine(directory, "ns", "net"));
+            if (netns is null || netns == hostNetns || !BelongsToPod(ReadText(Path.Combine(directory, "cgroup")), wanted))
+            {
+                continue;
+            }
+
+            if (StartTime(ReadText(Path.Combine(directory, "stat"))) is { } startTime)
+            {
+                candidates.Add((pid, netns, startTime));
+            }
+        }
+
+        if (candidates.Count == 0)
+        {
+            return new NetnsLookup.NotYet($"no process of pod {podUid} outside the host network namespace yet ({scanned} processes scanned)");
+        }
+
+        var accepted = candidates
+            .GroupBy(c => c.Netns)
+            .Where(group => HoldsAny(group.OrderBy(c => c.StartTime).ThenBy(c => c.Pid).First().Pid, podIps))
+            .SelectMany(group => group)
+            .OrderBy(c => c.StartTime)
+            .ThenBy(c => c.Pid)
+            .ToList();
+        if (accepted.Count == 0)
+        {
+            return new NetnsLookup.NotYet(
+                $"{candidates.Count} process(es) of pod {podUid} found (pids {string.Join(", ", candidates.Select(c => c.Pid).Take(5))}), but no network namespace of theirs holds a pod IP ({string.Join(", ", podIps)})");
+        }
+
+        var oldest = accepted[0];
+        return new NetnsLookup.Found(Path.Combine(procRoot, oldest.Pid.ToString(CultureInfo.InvariantCulture), "ns", "net"), oldest.Pid);
+    }
+
+    /// <summary>True when a path of the cgroup file names the pod: a segment <c>pod&lt;uid&gt;</c> or <c>…-pod&lt;uid&gt;.slice</c>, '-' or '_' alike.</summary>
+    internal static bool BelongsToPod(string? cgroupFile, string normalisedUid)
+    {
+        if (cgroupFile is null)
+        {
+            return false;
+        }
+
+        foreach (var line in cgroupFile.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = line.Split(':', 3);
+            if (parts.Length < 3)
+            {
+                continue;
+            }
+
+            foreach (var segment in parts[2].Split('/', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var match = PodSegment().Match(segment);
+                if (match.Success && NormaliseUid(match.Groups["uid"].Value) == normalisedUid)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    internal static string NormaliseUid(string uid) => uid.Replace('_', '-').ToLowerInvariant();
+
+    /// <summary>Field 22 of /proc/PID/stat (start time in clock ticks since boot), read after the command name's closing parenthesis.</summary>
+    internal static ulong? StartTime(string? stat)
+    {
+        var close = stat?.LastIndexOf(')') ?? -1;
+        if (close < 0)
+        {
+            return null;
+        }
+
+        var fields = stat![(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return fields.Length > 19 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var start) ? start : null;
+    }
+
+    /// <summary>The local addresses of a netns as /proc/PID/net shows them: IPv4 from fib_trie ("/32 host LOCAL"), IPv6 from if_inet6.</summary>
+    internal static HashSet<IPAddress> LocalAddresses(string? fibTrie, string? ifInet6)
+    {
+        var addresses = new HashSet<IPAddress>();
+        string? last = null;
+        foreach (var raw in (fibTrie ?? string.Empty).Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.StartsWith("|-- ", StringComparison.Ordinal))
+            {
+                last = line[4..].Trim();
+            }
+            else if (last is not null && line.StartsWith("/32 host LOCAL", StringComparison.Ordinal) && IPAddress.TryParse(last, out var v4))
+            {
+                addresses.Add(v4);
+            }
+        }
+
+        foreach (var line in (ifInet6 ?? string.Empty).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var hex = line.Split(' ', 2)[0];
+            if (hex.Length == 32)
+            {
+                try
+                {
+                    addresses.Add(new IPAddress(Convert.FromHexString(hex)));
+                }
+                catch (FormatException)
+                {
+                    // Not an address line; ignore it.
+                }
+            }
+        }
+
+        return addresses;
+    }
+
+    private bool HoldsAny(int pid, ImmutableArray<IPAddress> podIps)
+    {
+        var net = Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture), "net");
+        var needsV6 = podIps.Any(ip => ip.AddressFamily == AddressFamily.InterNetworkV6);
+        var local = LocalAddresses(ReadText(Path.Combine(net, "fib_trie")), needsV6 ? ReadText(Path.Combine(net, "if_inet6")) : null);
+        return podIps.Any(ip => local.Contains(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip));
+    }
+
+    private static string? ReadLink(string path) => Processes.Libc.ReadLink(path);
+
+    private static string? ReadText(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    [GeneratedRegex(@"^(?:.*-)?pod(?<uid>[0-9A-Za-z_-]+?)(?:\.slice)?\z", RegexOptions.CultureInvariant)]
+    private static partial Regex PodSegment();
+}
