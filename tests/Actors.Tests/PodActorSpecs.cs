@@ -4,6 +4,7 @@ using Akka.TestKit;
 using Akka.TestKit.Configs;
 using IstioPodNetwork.Actors.Pods;
 using IstioPodNetwork.Actors.Ports;
+using IstioPodNetwork.Capture.Netns;
 using IstioPodNetwork.Actors.Tests.Fakes;
 using IstioPodNetwork.Kube;
 using Xunit.Abstractions;
@@ -230,7 +231,7 @@ public sealed class PodActorSpecs : Akka.TestKit.Xunit2.TestKit
         Watch(actor);
 
         actor.Tell(new StopCapture("opted out"));
-        locating.SetResult(new NetnsLookup.Found(new PodNetns("/stale", 1)));
+        locating.SetResult(new NetnsLookup.Found("/stale#web", 1));
 
         await ExpectTerminatedAsync(actor);
         Assert.Equal(1, capture.Count("remove web"));

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Pattern;
 using IstioPodNetwork.Actors.Ports;
+using IstioPodNetwork.Capture.Netns;
 using IstioPodNetwork.Kube;
 
 namespace IstioPodNetwork.Actors.Pods;
@@ -18,7 +19,7 @@ public sealed record PodActorSettings(TimeSpan NetnsWait, TimeSpan NetnsRetryInt
 public sealed record PodData(
     PodSnapshot Pod,
     CapturePlan? Plan = null,
-    PodNetns? Netns = null,
+    NetnsLookup.Found? Netns = null,
     int Operation = 0,
     DateTimeOffset? LocatingSince = null,
     string? Error = null,
@@ -102,7 +103,7 @@ public sealed class PodActor : FSM<PodState, PodData>
         When(PodState.Removing, e => e.FsmEvent switch
         {
             NetnsLocated located when located.Operation == e.StateData.Operation => located.Lookup is NetnsLookup.Found found
-                ? RemoveRules(e.StateData with { Netns = found.Netns })
+                ? RemoveRules(e.StateData with { Netns = found })
                 : ClearMarks(e.StateData),
             StepDone done when done.Operation == e.StateData.Operation => ClearMarks(e.StateData with { Error = done.Step.Succeeded ? null : done.Step.Detail }),
             Marked marked when marked.Operation == e.StateData.Operation => Stop(),
@@ -168,7 +169,7 @@ public sealed class PodActor : FSM<PodState, PodData>
         {
             case NetnsLookup.Found found:
                 coordinator.Tell(new RequestProgrammingSlot());
-                return GoTo(PodState.Programming).Using(Next(data) with { Netns = found.Netns, LocatingSince = null, Error = null });
+                return GoTo(PodState.Programming).Using(Next(data) with { Netns = found, LocatingSince = null, Error = null });
             case NetnsLookup.NotYet notYet when Now - data.LocatingSince < settings.NetnsWait:
                 SetTimer("locate", new LocateAgain(), settings.NetnsRetryInterval);
                 return Stay().Using(data with { Error = notYet.Reason });

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Net;
+using IstioPodNetwork.Capture.Spec;
 using IstioPodNetwork.Kube;
 using k8s.Models;
 
@@ -34,8 +35,11 @@ public sealed record PodSnapshot(V1Pod Pod)
 
     public bool IsOpenShiftDeployerOrBuild => Annotations.ContainsKey(DeployerPodAnnotation) || Annotations.ContainsKey(BuildPodAnnotation);
 
+    /// <summary>What decides the pod's traffic capture, mapped once.</summary>
+    public PodCaptureInput CaptureInput { get; } = PodCaptureInputs.From(Pod);
+
     /// <summary>The pod's IPs (status.podIPs, else status.podIP); empty until the sandbox has one.</summary>
-    public ImmutableArray<IPAddress> PodIps { get; } = ReadPodIps(Pod);
+    public ImmutableArray<IPAddress> PodIps => CaptureInput.PodIps;
 
     public bool IsMarkedInitialized =>
         Annotations.TryGetValue(PodMarkers.StatusAnnotation, out var value) && value == PodMarkers.InitializedValue;
@@ -44,15 +48,4 @@ public sealed record PodSnapshot(V1Pod Pod)
         Pod.Status?.Conditions?.Any(c => c.Type == PodMarkers.InitializedCondition && c.Status == "True") == true;
 
     public override string ToString() => $"{Ref.Namespace}/{Ref.Name}";
-
-    private static ImmutableArray<IPAddress> ReadPodIps(V1Pod pod)
-    {
-        var texts = pod.Status?.PodIPs?.Select(ip => ip.Ip) ?? [];
-        if (pod.Status?.PodIP is { Length: > 0 } single)
-        {
-            texts = texts.Append(single);
-        }
-
-        return [.. texts.Select(t => IPAddress.TryParse(t, out var ip) ? ip : null).OfType<IPAddress>().Distinct()];
-    }
 }

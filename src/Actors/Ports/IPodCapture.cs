@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using IstioPodNetwork.Actors.Pods;
+using IstioPodNetwork.Capture.Netns;
 
 namespace IstioPodNetwork.Actors.Ports;
 
@@ -15,11 +16,11 @@ public interface IPodCapture
 
     Task<NetnsLookup> LocateAsync(PodSnapshot pod, CancellationToken cancellation);
 
-    Task<CaptureStep> ApplyAsync(PodNetns netns, CapturePlan plan, CancellationToken cancellation);
+    Task<CaptureStep> ApplyAsync(NetnsLookup.Found netns, CapturePlan plan, CancellationToken cancellation);
 
-    Task<CaptureStep> VerifyAsync(PodNetns netns, CapturePlan plan, CancellationToken cancellation);
+    Task<CaptureStep> VerifyAsync(NetnsLookup.Found netns, CapturePlan plan, CancellationToken cancellation);
 
-    Task<CaptureStep> RemoveAsync(PodNetns netns, CancellationToken cancellation);
+    Task<CaptureStep> RemoveAsync(NetnsLookup.Found netns, CancellationToken cancellation);
 }
 
 /// <summary>The rules for one pod. Equal fingerprints mean equal rules.</summary>
@@ -35,23 +36,6 @@ public abstract record CapturePlanning
 
     /// <summary>Each problem names the annotation, the value and what was expected.</summary>
     public sealed record Invalid(ImmutableArray<string> Problems) : CapturePlanning;
-}
-
-/// <summary>A pod's network namespace, as found on this node.</summary>
-public sealed record PodNetns(string Path, int Pid);
-
-public abstract record NetnsLookup
-{
-    private NetnsLookup()
-    {
-    }
-
-    public sealed record Found(PodNetns Netns) : NetnsLookup;
-
-    /// <summary>Not there yet (no sandbox process, no IP on it): worth asking again shortly.</summary>
-    public sealed record NotYet(string Reason) : NetnsLookup;
-
-    public sealed record Failed(string Reason) : NetnsLookup;
 }
 
 /// <summary>How an apply, verify or remove ended; <paramref name="Detail"/> is for logs and history.</summary>

@@ -4,7 +4,9 @@ using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using Akka.Logger.Serilog;
 using Akka.Remote.Hosting;
+using IstioPodNetwork.Actors.Status;
 using IstioPodNetwork.Host.Configuration;
+using k8s;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,7 +20,7 @@ public static class AgentHost
 {
     public const string ActorSystemName = "ipnc";
 
-    public static WebApplication Build(AgentSettings settings, LayeredConfig config)
+    public static WebApplication Build(AgentSettings settings, LayeredConfig config, IKubernetes client)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -44,6 +46,7 @@ public static class AgentHost
                     Port = settings.RemotingPort,
                 })
                 .WithClustering(new ClusterOptions { SeedNodes = [.. settings.Seeds] })
+                .WithNodeAgent(settings, client)
                 .AddStartup((system, _) => JoinWhenAlone(system, settings));
         });
 
@@ -51,9 +54,29 @@ public static class AgentHost
         app.MapGet("/healthz", (ActorSystem system) => system.WhenTerminated.IsCompleted
             ? Results.Text("actor system terminated\n", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("ok\n"));
-        app.MapGet("/readyz", (ActorSystem system) => Cluster.Get(system).SelfMember.Status == MemberStatus.Up
-            ? Results.Text("ready\n")
-            : Results.Text("not ready: not an Up cluster member yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/readyz", async (ActorSystem system, IRequiredActor<NodeStatus> status) =>
+        {
+            var readiness = await status.ActorRef.Ask<ReadinessResult>(new GetReadiness(), TimeSpan.FromSeconds(2));
+            var problems = new List<string>();
+            if (Cluster.Get(system).SelfMember.Status != MemberStatus.Up)
+            {
+                problems.Add("not an Up cluster member yet");
+            }
+
+            if (!readiness.PodsSynced)
+            {
+                problems.Add("the pod watch has not synced");
+            }
+
+            if (!readiness.NamespacesKnown)
+            {
+                problems.Add("the opted-in namespaces are not known yet");
+            }
+
+            return problems.Count == 0
+                ? Results.Text("ready\n")
+                : Results.Text($"not ready: {string.Join("; ", problems)}\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+        });
         return app;
     }
 

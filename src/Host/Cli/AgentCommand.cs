@@ -2,6 +2,8 @@ using System.CommandLine;
 using IstioPodNetwork.Host.Agent;
 using IstioPodNetwork.Host.Configuration;
 using IstioPodNetwork.Host.Logging;
+using IstioPodNetwork.Kube;
+using k8s;
 using Serilog;
 
 namespace IstioPodNetwork.Host.Cli;
@@ -23,11 +25,13 @@ public static class AgentCommand
         {
             AgentSettings settings;
             LayeredConfig config;
+            IKubernetes client;
             try
             {
                 var overrideFile = parse.GetValue(configOption) ?? NonEmpty(Environment.GetEnvironmentVariable("IPNC_CONFIG"));
                 config = LayeredConfig.Load(LayeredConfig.DefaultBaseFile, overrideFile);
                 settings = SettingValues.Build(config, SettingValues.ProcessEnvironment(), settingOptions.Given(parse), AgentSettings.From);
+                client = KubeClient(settings);
             }
             catch (SettingsException e)
             {
@@ -43,7 +47,7 @@ public static class AgentCommand
             try
             {
                 Log.Information("ipnc {Version} agent starting", IpncCli.Version);
-                await using var app = AgentHost.Build(settings, config);
+                await using var app = AgentHost.Build(settings, config, client);
                 await app.RunAsync(cancellation);
                 return Environment.ExitCode == 0 ? ExitCodes.Ok : ExitCodes.Failed;
             }
@@ -58,6 +62,18 @@ public static class AgentCommand
             }
         });
         return command;
+    }
+
+    private static IKubernetes KubeClient(AgentSettings settings)
+    {
+        try
+        {
+            return KubeClients.Create(NonEmpty(settings.Kubeconfig));
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or k8s.Exceptions.KubeConfigException)
+        {
+            throw new SettingsException([$"cannot reach the Kubernetes API: {e.Message}"]);
+        }
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

@@ -25,7 +25,15 @@ public sealed record AgentSettings(
     int MaxRetries,
     CaptureSettings Capture)
 {
-    public static AgentSettings From(SettingValues values) => new(
+    public static AgentSettings From(SettingValues values)
+    {
+        var settings = Read(values);
+        values.Require(settings.NodeName.Length > 0, $"setting node-name is required: the agent serves one node (--node-name or NODE_NAME, from spec.nodeName in a DaemonSet)");
+        values.Require(settings.BackoffMin <= settings.BackoffMax, $"setting backoff-min ({settings.BackoffMin}) must not exceed backoff-max ({settings.BackoffMax})");
+        return settings;
+    }
+
+    private static AgentSettings Read(SettingValues values) => new(
         values.Get(SettingsCatalog.NodeName),
         values.Get(SettingsCatalog.Kubeconfig),
         values.Get(SettingsCatalog.LogFormat),

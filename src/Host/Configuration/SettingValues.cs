@@ -58,6 +58,15 @@ public sealed class SettingValues
         return variables;
     }
 
+    /// <summary>Records <paramref name="problem"/> unless <paramref name="condition"/> holds (checks that span settings).</summary>
+    public void Require(bool condition, string problem)
+    {
+        if (!condition && problems.Count == 0)
+        {
+            problems.Add(problem);
+        }
+    }
+
     public T Get<T>(Setting<T> setting)
     {
         var (raw, origin) = RawValue(setting);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using IstioPodNetwork.Actors.Pods;
 using IstioPodNetwork.Actors.Ports;
+using IstioPodNetwork.Capture.Netns;
 
 namespace IstioPodNetwork.Actors.Tests.Fakes;
 
@@ -47,16 +48,16 @@ public sealed class FakeCapture : IPodCapture
         Calls.Enqueue($"locate {pod.Ref.Name}");
         return lookups.TryGetValue(pod.Ref.Name, out var queue) && queue.TryDequeue(out var answer)
             ? answer()
-            : Task.FromResult<NetnsLookup>(new NetnsLookup.Found(new PodNetns($"/proc/1/ns/net#{pod.Ref.Name}", 1)));
+            : Task.FromResult<NetnsLookup>(new NetnsLookup.Found($"/proc/1/ns/net#{pod.Ref.Name}", 1));
     }
 
-    public Task<CaptureStep> ApplyAsync(PodNetns netns, CapturePlan plan, CancellationToken cancellation) => Step("apply", plan);
+    public Task<CaptureStep> ApplyAsync(NetnsLookup.Found netns, CapturePlan plan, CancellationToken cancellation) => Step("apply", plan);
 
-    public Task<CaptureStep> VerifyAsync(PodNetns netns, CapturePlan plan, CancellationToken cancellation) => Step("verify", plan);
+    public Task<CaptureStep> VerifyAsync(NetnsLookup.Found netns, CapturePlan plan, CancellationToken cancellation) => Step("verify", plan);
 
-    public Task<CaptureStep> RemoveAsync(PodNetns netns, CancellationToken cancellation)
+    public Task<CaptureStep> RemoveAsync(NetnsLookup.Found netns, CancellationToken cancellation)
     {
-        var pod = netns.Path.Split('#')[1];
+        var pod = netns.NetnsPath.Split('#')[1];
         Calls.Enqueue($"remove {pod}");
         return Answer($"remove {pod}");
     }

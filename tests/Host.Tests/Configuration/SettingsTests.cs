@@ -90,6 +90,38 @@ public sealed class SettingsTests : IDisposable
     }
 
     [Fact]
+    public void The_agent_refuses_to_start_without_a_node_name()
+    {
+        var problem = Assert.Single(Problems(new Dictionary<string, string> { ["NODE_NAME"] = string.Empty }, NoFlags));
+
+        Assert.StartsWith("setting node-name is required", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_backoff_minimum_above_its_maximum_is_refused()
+    {
+        var flags = new Dictionary<string, IReadOnlyList<string>> { ["backoff-min"] = ["2m"], ["backoff-max"] = ["1m"] };
+
+        var problem = Assert.Single(Problems(NoEnvironment, flags));
+
+        Assert.Equal("setting backoff-min (00:02:00) must not exceed backoff-max (00:01:00)", problem);
+    }
+
+    [Fact]
+    public void Durations_lists_and_bounds_are_parsed_from_every_source()
+    {
+        var environment = new Dictionary<string, string> { ["IPNC_EXCLUDED_NAMESPACES"] = "kube-system, platform", ["IPNC_NETNS_WAIT"] = "1.5m" };
+        var flags = new Dictionary<string, IReadOnlyList<string>> { ["max-concurrent-programming"] = ["3"], ["netns-retry-interval"] = ["100ms"] };
+
+        var settings = Build(environment, flags);
+
+        Assert.Equal(["kube-system", "platform"], settings.ExcludedNamespaces.ToArray());
+        Assert.Equal(TimeSpan.FromSeconds(90), settings.NetnsWait);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), settings.NetnsRetryInterval);
+        Assert.Equal(3, settings.MaxConcurrentProgramming);
+    }
+
+    [Fact]
     public void A_misspelt_key_in_an_override_file_is_an_error_not_ignored()
     {
         var overrides = Write("ipnc { helth-port = 1 }");
@@ -129,11 +161,16 @@ public sealed class SettingsTests : IDisposable
         Assert.StartsWith($"cannot read configuration file {missing}", Assert.Single(error.Problems), StringComparison.Ordinal);
     }
 
+    /// <summary>Settings as the agent builds them; NODE_NAME is set as a DaemonSet sets it unless the test says otherwise.</summary>
     private static AgentSettings Build(
         IReadOnlyDictionary<string, string> environment,
         IReadOnlyDictionary<string, IReadOnlyList<string>> flags,
-        string? overrideFile = null) =>
-        SettingValues.Build(LayeredConfig.Load(LayeredConfig.DefaultBaseFile, overrideFile), environment, flags, AgentSettings.From);
+        string? overrideFile = null)
+    {
+        var withNode = new Dictionary<string, string>(environment);
+        withNode.TryAdd("NODE_NAME", "node-a");
+        return SettingValues.Build(LayeredConfig.Load(LayeredConfig.DefaultBaseFile, overrideFile), withNode, flags, AgentSettings.From);
+    }
 
     private static IReadOnlyList<string> Problems(
         IReadOnlyDictionary<string, string> environment,

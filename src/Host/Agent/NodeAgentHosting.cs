@@ -1,0 +1,48 @@
+using Akka.Actor;
+using Akka.Hosting;
+using IstioPodNetwork.Actors.Namespaces;
+using IstioPodNetwork.Actors.Pods;
+using IstioPodNetwork.Actors.Ports;
+using IstioPodNetwork.Actors.Status;
+using IstioPodNetwork.Capture.Netns;
+using IstioPodNetwork.Capture.Processes;
+using IstioPodNetwork.Capture.Programming;
+using IstioPodNetwork.Host.Configuration;
+using IstioPodNetwork.Kube;
+using IstioPodNetwork.Kube.Watching;
+using k8s;
+using k8s.Models;
+
+namespace IstioPodNetwork.Host.Agent;
+
+/// <summary>The node agent's actors, wired to the real API, /proc and iptables.</summary>
+public static class NodeAgentHosting
+{
+    public static AkkaConfigurationBuilder WithNodeAgent(this AkkaConfigurationBuilder builder, AgentSettings settings, IKubernetes client) =>
+        builder.WithActors((system, registry) =>
+        {
+            var status = system.ActorOf(NodeStatus.Props(settings.NodeName), "node-status");
+            registry.Register<NodeStatus>(status);
+
+            var capture = new NodeCapture(
+                settings.Capture.Defaults,
+                new ProcNetnsFinder(settings.Capture.ProcRoot),
+                new CaptureProgrammer(new ProcessRunner(), new NetnsProcFiles(), IptablesTools.FromPath(), settings.Capture.IptablesBackend));
+            var supervisor = system.ActorOf(
+                PodSupervisor.Props(capture, new PodStatusWriter(client, settings.NodeName), status, SupervisorSettings(settings)),
+                "pod-supervisor");
+            registry.Register<PodSupervisor>(supervisor);
+
+            system.ActorOf(PodWatcher.Props(new ResilientWatch<V1Pod>(WatchSources.PodsOnNode(client, settings.NodeName)), supervisor), "pod-watcher");
+            system.ActorOf(NamespaceWatcher.Props(new ResilientWatch<V1Namespace>(WatchSources.Namespaces(client)), supervisor), "namespace-watcher");
+        });
+
+    private static PodSupervisorSettings SupervisorSettings(AgentSettings settings) => new(
+        [.. settings.ExcludedNamespaces],
+        settings.MaxConcurrentProgramming,
+        settings.BackoffMin,
+        settings.BackoffMax,
+        BackoffRandomFactor: 0.2,
+        settings.MaxRetries,
+        new PodActorSettings(settings.NetnsWait, settings.NetnsRetryInterval));
+}
