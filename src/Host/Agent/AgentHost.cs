@@ -4,6 +4,7 @@ using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using Akka.Logger.Serilog;
 using Akka.Remote.Hosting;
+using IstioPodNetwork.Host.Commands;
 using IstioPodNetwork.Host.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -43,8 +44,13 @@ public static class AgentHost
                     PublicHostName = settings.RemotingHost,
                     Port = settings.RemotingPort,
                 })
-                .WithClustering(new ClusterOptions { SeedNodes = [.. settings.Seeds] })
-                .AddStartup((system, _) => JoinWhenAlone(system, settings));
+                .WithClustering(new ClusterOptions
+                {
+                    SeedNodes = [.. settings.Seeds],
+                    Roles = CommandEndpointHosting.MemberRoles(config, settings),
+                })
+                .AddStartup((system, _) => JoinWhenAlone(system, settings))
+                .WithCommandEndpoint(settings);
         });
 
         var app = builder.Build();
