@@ -2,6 +2,7 @@ using System.Globalization;
 using IstioPodNetwork.Actors.Commands;
 using IstioPodNetwork.Host.Logging;
 using Serilog.Events;
+using Serilog.Formatting.Display;
 
 namespace IstioPodNetwork.Host.Commands;
 
@@ -9,6 +10,9 @@ namespace IstioPodNetwork.Host.Commands;
 public static class LogCommands
 {
     private const int DefaultLines = 20;
+
+    /// <summary>Messages as the agent's text log renders them: strings unquoted.</summary>
+    private static readonly MessageTemplateTextFormatter MessageFormatter = new("{Message:lj}", CultureInfo.InvariantCulture);
 
     public static CommandPalette Palette(RecentLogs logs)
     {
@@ -28,8 +32,9 @@ public static class LogCommands
 
     private static string Message(LogEvent e)
     {
-        var message = e.RenderMessage(CultureInfo.InvariantCulture);
-        return e.Exception is null ? message : $"{message} ({e.Exception.GetType().Name}: {e.Exception.Message})";
+        using var message = new StringWriter(CultureInfo.InvariantCulture);
+        MessageFormatter.Format(e, message);
+        return e.Exception is null ? message.ToString() : $"{message} ({e.Exception.GetType().Name}: {e.Exception.Message})";
     }
 
     private sealed record LogRow(DateTimeOffset Time, LogEventLevel Level, string Message);
