@@ -14,14 +14,14 @@ public static class AgentActors
     /// <summary>The <see cref="Pods.PodSupervisor"/> actor: /user/pod-supervisor.</summary>
     public const string PodSupervisor = "pod-supervisor";
 
-    private static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>The actor /user/<paramref name="name"/>; a <see cref="CommandFailedException"/> saying what cannot be answered when it does not run.</summary>
     private static async Task<IActorRef> ResolveAsync(ActorSystem system, string name, string needed, CancellationToken cancellation)
     {
         try
         {
-            return await system.ActorSelection("/user/" + name).ResolveOne(ResolveTimeout, cancellation);
+            return await system.ActorSelection("/user/" + name).ResolveOne(AnswerTimeout, cancellation);
         }
         catch (ActorNotFoundException)
         {
@@ -35,11 +35,11 @@ public static class AgentActors
         var actor = await ResolveAsync(system, name, needed, cancellation);
         try
         {
-            return await actor.Ask<TAnswer>(question, ResolveTimeout, cancellation);
+            return await actor.Ask<TAnswer>(question, AnswerTimeout, cancellation);
         }
         catch (AskTimeoutException)
         {
-            throw new CommandFailedException($"/user/{name} did not answer within {ResolveTimeout.TotalSeconds:0} s");
+            throw new CommandFailedException($"/user/{name} did not answer within {AnswerTimeout.TotalSeconds:0} s");
         }
     }
 }

@@ -27,8 +27,6 @@ public sealed class CommandPalettes : IExtension
 
     public static CommandPalettes Get(ActorSystem system) => system.WithExtension<CommandPalettes, CommandPalettesProvider>();
 
-    public ImmutableList<CommandPalette> All => palettes;
-
     public ImmutableArray<CommandDefinition> Commands => [.. palettes.SelectMany(p => p.Commands)];
 
     /// <summary>Adds a palette; a clash with a registered command or a client option is a programming error and throws.</summary>
