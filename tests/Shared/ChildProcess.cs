@@ -35,6 +35,8 @@ public sealed partial class ChildProcess : IAsyncDisposable
 
     public string StandardOutput { get; private set; } = string.Empty;
 
+    public string StandardError { get; private set; } = string.Empty;
+
     public static ChildProcess Start(
         string fileName,
         IEnumerable<string> arguments,
@@ -69,26 +71,9 @@ public sealed partial class ChildProcess : IAsyncDisposable
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(process, output, label ?? Path.GetFileName(fileName));
         var stdout = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (stdout)
-                {
-                    stdout.AppendLine(e.Data);
-                    child.StandardOutput = stdout.ToString();
-                }
-
-                child.Add(e.Data);
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                child.Add(e.Data);
-            }
-        };
+        var stderr = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => child.Collect(e.Data, stdout, text => child.StandardOutput = text);
+        process.ErrorDataReceived += (_, e) => child.Collect(e.Data, stderr, text => child.StandardError = text);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -169,6 +154,22 @@ public sealed partial class ChildProcess : IAsyncDisposable
         await WaitForExitAsync(TimeSpan.FromSeconds(10));
         process.Dispose();
         lineArrived.Dispose();
+    }
+
+    private void Collect(string? line, System.Text.StringBuilder stream, Action<string> publish)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (stream)
+        {
+            stream.AppendLine(line);
+            publish(stream.ToString());
+        }
+
+        Add(line);
     }
 
     private void Add(string line)

@@ -5,6 +5,7 @@ using Akka.Hosting;
 using Akka.Logger.Serilog;
 using Akka.Remote.Hosting;
 using IstioPodNetwork.Actors.Status;
+using IstioPodNetwork.Host.Commands;
 using IstioPodNetwork.Host.Configuration;
 using k8s;
 using Microsoft.AspNetCore.Builder;
@@ -45,9 +46,14 @@ public static class AgentHost
                     PublicHostName = settings.RemotingHost,
                     Port = settings.RemotingPort,
                 })
-                .WithClustering(new ClusterOptions { SeedNodes = [.. settings.Seeds] })
+                .WithClustering(new ClusterOptions
+                {
+                    SeedNodes = [.. settings.Seeds],
+                    Roles = CommandEndpointHosting.MemberRoles(config, settings),
+                })
                 .WithNodeAgent(settings, client)
-                .AddStartup((system, _) => JoinWhenAlone(system, settings));
+                .AddStartup((system, _) => JoinWhenAlone(system, settings))
+                .WithCommandEndpoint(settings);
         });
 
         var app = builder.Build();

@@ -10,4 +10,7 @@ public static class ExitCodes
 
     /// <summary>The command line or a setting is invalid; nothing was started.</summary>
     public const int Usage = 2;
+
+    /// <summary>An operator command could not reach the agent's command endpoint.</summary>
+    public const int Unreachable = 3;
 }

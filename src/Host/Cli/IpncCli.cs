@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
+using IstioPodNetwork.Host.Commands;
 
 namespace IstioPodNetwork.Host.Cli;
 
@@ -8,13 +9,19 @@ public static class IpncCli
 {
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
-        var root = new RootCommand("istio-pod-network-controller: programs Istio's traffic capture into opted-in pods' network namespaces, so user pods need no privileged init container.")
+        var root = new RootCommand("istio-pod-network-controller: programs Istio's traffic capture into opted-in pods' network namespaces, so user pods need no privileged init container. "
+            + "Operator commands run against an agent: ipnc [HOST:PORT] [-o text|json] COMMAND [ARGS] (default 127.0.0.1 and the command-port setting); 'ipnc help' lists what the agent offers.")
         {
             AgentCommand.Create(),
             WaitCommand.Create(),
             RulesCommand.Create(),
             VersionCommand(),
         };
+
+        if (OperatorCommandLine.IsOperatorCommand(args, root.Subcommands.SelectMany(c => c.Aliases.Prepend(c.Name))))
+        {
+            return await CommandClient.RunAsync(args, output, error);
+        }
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

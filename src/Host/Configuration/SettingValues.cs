@@ -47,6 +47,18 @@ public sealed class SettingValues
         return values.problems.Count == 0 ? result : throw new SettingsException(values.problems);
     }
 
+    /// <summary>
+    /// One setting as the agent here would see it (environment over configuration
+    /// files), for a tool that needs only that one; unlike <see cref="Build{T}"/> it
+    /// does not check the other names. Throws a <see cref="SettingsException"/> when invalid.
+    /// </summary>
+    public static T Resolve<T>(LayeredConfig config, IReadOnlyDictionary<string, string> environment, Setting<T> setting)
+    {
+        var values = new SettingValues(config, environment, new Dictionary<string, IReadOnlyList<string>>());
+        var value = values.Get(setting);
+        return values.problems.Count == 0 ? value : throw new SettingsException(values.problems);
+    }
+
     public static IReadOnlyDictionary<string, string> ProcessEnvironment()
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -1,4 +1,5 @@
 using IstioPodNetwork.Host.Cli;
+using IstioPodNetwork.Testing;
 
 namespace IstioPodNetwork.Host.Tests.Cli;
 
@@ -42,12 +43,24 @@ public sealed class IpncCliTests
     }
 
     [Fact]
-    public async Task An_unknown_verb_is_one_line_and_exit_code_2()
+    public async Task A_word_no_local_verb_has_goes_to_the_agent_and_an_unreachable_agent_is_one_line_and_exit_code_3()
     {
-        var (exitCode, _, error) = await Run("frobnicate");
+        var port = FreePort.Next();
+
+        var (exitCode, output, error) = await Run($"127.0.0.1:{port}", "frobnicate");
+
+        Assert.Equal(ExitCodes.Unreachable, exitCode);
+        Assert.Empty(output);
+        Assert.StartsWith($"ipnc: cannot reach the agent at 127.0.0.1:{port}: ", Assert.Single(Lines(error)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_client_option_is_one_line_and_exit_code_2_without_asking_any_agent()
+    {
+        var (exitCode, _, error) = await Run("cluster", "show", "-o", "yaml");
 
         Assert.Equal(ExitCodes.Usage, exitCode);
-        Assert.Equal("ipnc: unknown command or argument 'frobnicate' (see 'ipnc --help')", Assert.Single(Lines(error)));
+        Assert.Equal("ipnc: invalid value 'yaml' for --output: expected text or json", Assert.Single(Lines(error)));
     }
 
     [Fact]
