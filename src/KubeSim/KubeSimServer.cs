@@ -110,7 +110,8 @@ public sealed class KubeSimServer : IAsyncDisposable
         {
             admin.Use(AdminEndpoints.HandleErrorsAsync);
             admin.UseRouting();
-            admin.UseEndpoints(endpoints => AdminEndpoints.Map(endpoints, sim!));
+            // The endpoints are mapped before the server object exists; they look it up when called.
+            admin.UseEndpoints(endpoints => AdminEndpoints.Map(endpoints, () => sim!));
         });
         app.Run(api.HandleAsync);
         try

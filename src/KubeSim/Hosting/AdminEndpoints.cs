@@ -13,41 +13,41 @@ internal static class AdminEndpoints
 {
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
-    public static void Map(IEndpointRouteBuilder app, KubeSimServer sim)
+    public static void Map(IEndpointRouteBuilder app, Func<KubeSimServer> sim)
     {
         var admin = app.MapGroup("/kubesim");
-        admin.MapPost("/faults/expire-watches", () => Results.Json(new { ended = sim.Faults.ExpireWatches() }, Web));
-        admin.MapPost("/faults/cut-watches", () => Results.Json(new { ended = sim.Faults.CutWatchStreams() }, Web));
+        admin.MapPost("/faults/expire-watches", () => Results.Json(new { ended = sim().Faults.ExpireWatches() }, Web));
+        admin.MapPost("/faults/cut-watches", () => Results.Json(new { ended = sim().Faults.CutWatchStreams() }, Web));
         admin.MapPost("/faults/fail", (HttpContext context) =>
         {
             var count = Int(context, "count", 1);
             var status = Int(context, "status", 503);
-            sim.Faults.FailNextRequests(count, status);
+            sim().Faults.FailNextRequests(count, status);
             return Results.Json(new { count, status }, Web);
         });
         admin.MapPost("/faults/latency", (HttpContext context) =>
         {
             var ms = Int(context, "ms", 0);
-            sim.Faults.Latency = TimeSpan.FromMilliseconds(ms);
+            sim().Faults.Latency = TimeSpan.FromMilliseconds(ms);
             return Results.Json(new { latencyMs = ms }, Web);
         });
         admin.MapDelete("/faults", () =>
         {
-            sim.Faults.Reset();
+            sim().Faults.Reset();
             return Results.NoContent();
         });
-        admin.MapGet("/nodes", () => Results.Json(sim.Nodes.Select(NodeView), Web));
+        admin.MapGet("/nodes", () => Results.Json(sim().Nodes.Select(NodeView), Web));
         admin.MapPost("/nodes", async (HttpContext context) =>
         {
             var name = context.Request.Query["name"].ToString();
             var driver = context.Request.Query["cgroupDriver"].ToString();
             var options = driver.Length == 0 ? null : new NodeOptions { CgroupDriver = Enum.Parse<CgroupDriver>(driver, ignoreCase: true) };
-            var node = await sim.RegisterNodeAsync(name, options, context.RequestAborted);
+            var node = await sim().RegisterNodeAsync(name, options, context.RequestAborted);
             return Results.Json(NodeView(node), Web);
         });
-        admin.MapGet("/sandboxes", () => Results.Json(sim.Sandboxes.Select(SandboxView), Web));
+        admin.MapGet("/sandboxes", () => Results.Json(sim().Sandboxes.Select(SandboxView), Web));
         admin.MapGet("/sandboxes/{ns}/{name}", (string ns, string name) =>
-            sim.FindSandbox(ns, name) is { } sandbox ? Results.Json(SandboxView(sandbox), Web) : Results.NotFound());
+            sim().FindSandbox(ns, name) is { } sandbox ? Results.Json(SandboxView(sandbox), Web) : Results.NotFound());
     }
 
     private static int Int(HttpContext context, string name, int fallback)
@@ -102,6 +102,10 @@ internal static class AdminEndpoints
         catch (ApiException e)
         {
             await ApiHandler.WriteErrorAsync(context, e);
+        }
+        catch (Exception e)
+        {
+            await ApiHandler.WriteErrorAsync(context, new ApiException(500, "InternalError", $"Internal error occurred: {e.Message}"));
         }
     }
 }

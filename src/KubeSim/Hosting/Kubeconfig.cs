@@ -2,7 +2,7 @@ using System.Text;
 
 namespace IstioPodNetwork.KubeSim.Hosting;
 
-/// <summary>A kubeconfig for KubeSim: one cluster, one context (namespace default), a user without credentials.</summary>
+/// <summary>A kubeconfig for KubeSim: one cluster, one context (namespace default), a token KubeSim ignores (the C# client insists on some credential).</summary>
 internal static class Kubeconfig
 {
     public const string Name = "kubesim";
@@ -26,7 +26,8 @@ internal static class Kubeconfig
         text.AppendLine("preferences: {}");
         text.AppendLine("users:");
         text.AppendLine($"- name: {Name}");
-        text.AppendLine("  user: {}");
+        text.AppendLine("  user:");
+        text.AppendLine("    token: kubesim");
         return text.ToString();
     }
 }

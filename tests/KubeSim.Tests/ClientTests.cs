@@ -1,0 +1,287 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using IstioPodNetwork.Testing;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace IstioPodNetwork.KubeSim.Tests;
+
+/// <summary>The C# KubernetesClient (what the agent uses) against KubeSim.</summary>
+public sealed class ClientTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private KubeSimServer sim = null!;
+    private Kubernetes client = null!;
+
+    public async Task InitializeAsync()
+    {
+        sim = await KubeSimServer.StartAsync(new KubeSimOptions { Nodes = ["node-a", "node-b"], WatchHistory = 16 });
+        client = Clients.For(sim);
+    }
+
+    public async Task DisposeAsync()
+    {
+        client.Dispose();
+        await sim.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_list_and_watch_with_a_spec_nodeName_field_selector_sees_only_that_nodes_pods()
+    {
+        await client.CoreV1.CreateNamespacedPodAsync(Clients.Pod("a1", "node-a"), "default");
+        await client.CoreV1.CreateNamespacedPodAsync(Clients.Pod("b1", "node-b"), "default");
+
+        var list = await client.CoreV1.ListPodForAllNamespacesAsync(fieldSelector: "spec.nodeName=node-a");
+        Assert.Equal(["a1"], list.Items.Select(p => p.Metadata.Name).ToArray());
+
+        using var recorder = new WatchRecorder<V1Pod>((e, x, c) => client.CoreV1.WatchListPodForAllNamespaces(fieldSelector: "spec.nodeName=node-a", resourceVersion: list.Metadata.ResourceVersion, onEvent: e, onError: x, onClosed: c));
+        await client.CoreV1.CreateNamespacedPodAsync(Clients.Pod("b2", "node-b"), "default");
+        await client.CoreV1.CreateNamespacedPodAsync(Clients.Pod("a2", "node-a"), "default");
+
+        // a2 was created after b2, and a watch delivers in resourceVersion order: once a2's events are in, b2's would be too.
+        await Eventually.HoldsAsync(() => recorder.Events.Any(e => e.Object.Metadata.Name == "a2" && e.Object.Status?.Phase == "Running"), Bound, "a2 Running seen by the watch");
+        Assert.All(recorder.Events, e => Assert.StartsWith("a", e.Object.Metadata.Name, StringComparison.Ordinal));
+        Assert.Equal(WatchEventType.Added, recorder.Events.First(e => e.Object.Metadata.Name == "a2").Type);
+    }
+
+    [Fact]
+    public async Task A_watch_from_a_resourceVersion_older_than_the_history_receives_the_410_ERROR_event()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"c{i}" } }, "default");
+        }
+
+        using var recorder = new WatchRecorder<V1Pod>((e, x, c) => client.CoreV1.WatchListNamespacedPod("default", resourceVersion: "1", onEvent: e, onError: x, onClosed: c));
+
+        var error = await Eventually.ReturnsAsync(() => Task.FromResult(recorder.Errors.FirstOrDefault()), Bound, "the watch error");
+        var status = Assert.IsType<KubernetesException>(error).Status;
+        Assert.Equal(410, status.Code);
+        Assert.Equal("Expired", status.Reason);
+        Assert.StartsWith("too old resource version: 1 (", status.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Merge_patching_a_pod_annotation_is_seen_by_a_concurrent_watcher_as_MODIFIED()
+    {
+        var created = await client.CoreV1.CreateNamespacedPodAsync(Clients.Pod("web", "node-z"), "default");
+        using var recorder = new WatchRecorder<V1Pod>((e, x, c) => client.CoreV1.WatchListNamespacedPod("default", resourceVersion: created.Metadata.ResourceVersion, onEvent: e, onError: x, onClosed: c));
+
+        var patch = new V1Patch("""{"metadata":{"annotations":{"pod-network-controller.istio.io/status":"initialized"}}}""", V1Patch.PatchType.MergePatch);
+        var patched = await client.CoreV1.PatchNamespacedPodAsync(patch, "web", "default");
+
+        var seen = await Eventually.ReturnsAsync(() => Task.FromResult(recorder.Events.Where(e => e.Type == WatchEventType.Modified).Select(e => new { e.Object }).FirstOrDefault()), Bound, "the MODIFIED event");
+        Assert.Equal("initialized", seen.Object.Metadata.Annotations["pod-network-controller.istio.io/status"]);
+        Assert.Equal(patched.Metadata.ResourceVersion, seen.Object.Metadata.ResourceVersion);
+        Assert.NotEqual(created.Metadata.ResourceVersion, patched.Metadata.ResourceVersion);
+    }
+
+    [Fact]
+    public async Task An_update_with_a_stale_resourceVersion_is_rejected_with_409_Conflict()
+    {
+        var stale = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "settings" } }, "default");
+        var fresh = await client.CoreV1.ReadNamespacedConfigMapAsync("settings", "default");
+        fresh.Data = new Dictionary<string, string> { ["a"] = "1" };
+        await client.CoreV1.ReplaceNamespacedConfigMapAsync(fresh, "settings", "default");
+
+        stale.Data = new Dictionary<string, string> { ["a"] = "2" };
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReplaceNamespacedConfigMapAsync(stale, "settings", "default"));
+
+        Assert.Equal(HttpStatusCode.Conflict, error.Response.StatusCode);
+        var status = JsonNode.Parse(error.Response.Content)!;
+        Assert.Equal("Conflict", status.Str("reason"));
+        Assert.Equal("Operation cannot be fulfilled on configmaps \"settings\": the object has been modified; please apply your changes to the latest version and try again", status.Str("message"));
+    }
+
+    [Fact]
+    public async Task A_write_that_changes_nothing_keeps_the_resourceVersion_and_sends_no_event()
+    {
+        var created = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "same", Annotations = new Dictionary<string, string> { ["a"] = "1" } } }, "default");
+        using var recorder = new WatchRecorder<V1ConfigMap>((e, x, c) => client.CoreV1.WatchListNamespacedConfigMap("default", resourceVersion: created.Metadata.ResourceVersion, onEvent: e, onError: x, onClosed: c));
+
+        var patched = await client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"annotations":{"a":"1"}}}""", V1Patch.PatchType.MergePatch), "same", "default");
+        await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "fence" } }, "default");
+
+        Assert.Equal(created.Metadata.ResourceVersion, patched.Metadata.ResourceVersion);
+        await Eventually.HoldsAsync(() => recorder.Events.Any(e => e.Object.Metadata.Name == "fence"), Bound, "the fence event");
+        Assert.Equal([(WatchEventType.Added, "fence")], recorder.Events.Select(e => (e.Type, e.Object.Metadata.Name)).ToArray());
+    }
+
+    [Fact]
+    public async Task A_label_change_moving_a_pod_into_and_out_of_a_selector_is_delivered_as_ADDED_then_DELETED()
+    {
+        var created = await client.CoreV1.CreateNamespacedPodAsync(Clients.Pod("mover", "node-z"), "default");
+        using var recorder = new WatchRecorder<V1Pod>((e, x, c) => client.CoreV1.WatchListNamespacedPod("default", labelSelector: "mesh in (on)", resourceVersion: created.Metadata.ResourceVersion, onEvent: e, onError: x, onClosed: c));
+
+        await client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"mesh":"on"}}}""", V1Patch.PatchType.MergePatch), "mover", "default");
+        await client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"mesh":"off"}}}""", V1Patch.PatchType.MergePatch), "mover", "default");
+
+        await Eventually.HoldsAsync(() => recorder.Events.Count == 2, Bound, "two events");
+        Assert.Equal([WatchEventType.Added, WatchEventType.Deleted], recorder.Events.Select(e => e.Type).ToArray());
+    }
+
+    [Fact]
+    public async Task A_quiet_watch_with_bookmarks_gets_a_bookmark_before_its_timeout_and_ends_cleanly()
+    {
+        var list = await client.CoreV1.ListNamespacedPodAsync("default");
+        using var recorder = new WatchRecorder<V1Pod>((e, x, c) => client.CoreV1.WatchListNamespacedPod("default", allowWatchBookmarks: true, resourceVersion: list.Metadata.ResourceVersion, timeoutSeconds: 2, onEvent: e, onError: x, onClosed: c));
+
+        await Eventually.HoldsAsync(() => recorder.Closed, Bound, "the watch closing at its timeout");
+        var bookmark = Assert.Single(recorder.Events);
+        Assert.Equal(WatchEventType.Bookmark, bookmark.Type);
+        Assert.Equal(list.Metadata.ResourceVersion, bookmark.Object.Metadata.ResourceVersion);
+        Assert.Empty(recorder.Errors);
+    }
+
+    [Fact]
+    public async Task An_Event_about_a_pod_must_live_in_the_pods_namespace()
+    {
+        await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "team-a" } });
+        Corev1Event About(string ns) => new()
+        {
+            Metadata = new V1ObjectMeta { GenerateName = "web." },
+            InvolvedObject = new V1ObjectReference { Kind = "Pod", Name = "web", NamespaceProperty = ns },
+            Reason = "Initialized",
+            Message = "rules in place",
+            Type = "Normal",
+        };
+
+        var good = await client.CoreV1.CreateNamespacedEventAsync(About("team-a"), "team-a");
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedEventAsync(About("team-a"), "default"));
+
+        Assert.StartsWith("web.", good.Metadata.Name, StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode)422, error.Response.StatusCode);
+        var status = JsonNode.Parse(error.Response.Content)!;
+        Assert.Equal("Invalid", status.Str("reason"));
+        Assert.Equal("involvedObject.namespace", status.At("details", "causes")!.AsArray().Single().Str("field"));
+    }
+
+    [Fact]
+    public async Task Errors_are_Status_objects_shaped_as_the_real_servers()
+    {
+        using var http = new HttpClient { BaseAddress = sim.Url };
+
+        var notFound = await http.GetStringOrErrorAsync("/api/v1/namespaces/default/pods/nope");
+        var badSelector = await http.GetStringOrErrorAsync("/api/v1/pods?fieldSelector=spec.color%3Dblue");
+        var unknownPath = await http.GetStringOrErrorAsync("/apis/metrics.k8s.io/v1beta1");
+        using var badPatch = new StringContent("{}", Encoding.UTF8);
+        badPatch.Headers.ContentType = new MediaTypeHeaderValue("application/x-yaml");
+        var unsupported = await (await http.PatchAsync(new Uri("/api/v1/namespaces/default", UriKind.Relative), badPatch)).Content.ReadAsStringAsync();
+
+        Assert.Equal("""{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods \u0022nope\u0022 not found","reason":"NotFound","details":{"name":"nope","kind":"pods"},"code":404}""", notFound);
+        Assert.Equal("""{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"field label not supported: spec.color","reason":"BadRequest","code":400}""", badSelector);
+        Assert.Equal("""{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404}""", unknownPath);
+        Assert.Equal(415, JsonNode.Parse(unsupported).Long("code"));
+    }
+
+    [Fact]
+    public async Task A_deployment_yields_a_replicaset_and_running_pods_owned_through_ownerReferences()
+    {
+        var deployment = new V1Deployment
+        {
+            Metadata = new V1ObjectMeta { Name = "web" },
+            Spec = new V1DeploymentSpec
+            {
+                Replicas = 3,
+                Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "web" } },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = "web" } },
+                    Spec = new V1PodSpec { Containers = [new V1Container { Name = "web", Image = "nginx:1.27" }] },
+                },
+            },
+        };
+        var created = await client.AppsV1.CreateNamespacedDeploymentAsync(deployment, "default");
+
+        var ready = await Eventually.ReturnsAsync(
+            async () => await client.AppsV1.ReadNamespacedDeploymentAsync("web", "default") is { Status.ReadyReplicas: 3 } d ? d : null,
+            Bound,
+            "3 ready replicas");
+        var replicaSet = Assert.Single((await client.AppsV1.ListNamespacedReplicaSetAsync("default")).Items);
+        var pods = (await client.CoreV1.ListNamespacedPodAsync("default", labelSelector: "app=web")).Items;
+
+        Assert.Equal(created.Metadata.Uid, Assert.Single(replicaSet.Metadata.OwnerReferences).Uid);
+        Assert.Equal(3, pods.Count);
+        Assert.All(pods, p => Assert.Equal(replicaSet.Metadata.Uid, Assert.Single(p.Metadata.OwnerReferences).Uid));
+        Assert.All(pods, p => Assert.Equal("Running", p.Status.Phase));
+        Assert.Equal(3, pods.Select(p => p.Status.PodIP).Distinct().Count());
+        Assert.Equal(2, pods.Select(p => p.Spec.NodeName).Distinct().Count());
+        Assert.Equal("True", ready.Status.Conditions.Single(c => c.Type == "Available").Status);
+
+        await client.AppsV1.DeleteNamespacedDeploymentAsync("web", "default", propagationPolicy: "Background");
+        await Eventually.HoldsAsync(async () => (await client.CoreV1.ListNamespacedPodAsync("default")).Items.Count == 0, Bound, "the pods garbage-collected");
+    }
+
+    [Fact]
+    public async Task A_daemonset_runs_one_pod_on_every_node_and_a_hostNetwork_pod_gets_its_nodes_IP()
+    {
+        var ds = new V1DaemonSet
+        {
+            Metadata = new V1ObjectMeta { Name = "agent", NamespaceProperty = "kube-system" },
+            Spec = new V1DaemonSetSpec
+            {
+                Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "agent" } },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = "agent" } },
+                    Spec = new V1PodSpec { HostNetwork = true, Containers = [new V1Container { Name = "agent", Image = "ipnc:dev" }] },
+                },
+            },
+        };
+        await client.AppsV1.CreateNamespacedDaemonSetAsync(ds, "kube-system");
+
+        var pods = await Eventually.ReturnsAsync(
+            async () => (await client.CoreV1.ListNamespacedPodAsync("kube-system", labelSelector: "app=agent", fieldSelector: "status.phase=Running")).Items is { Count: 2 } items ? items : null,
+            Bound,
+            "one Running agent pod per node");
+
+        var nodes = await client.CoreV1.ListNodeAsync();
+        foreach (var pod in pods)
+        {
+            var node = nodes.Items.Single(n => n.Metadata.Name == pod.Spec.NodeName);
+            Assert.Equal(node.Status.Addresses.Single(a => a.Type == "InternalIP").Address, pod.Status.PodIP);
+            Assert.Null(sim.FindSandbox("kube-system", pod.Metadata.Name)!.NetnsName);
+        }
+
+        Assert.Equal(["node-a", "node-b"], pods.Select(p => p.Spec.NodeName).Order().ToArray());
+    }
+}
+
+internal static class Clients
+{
+    public static Kubernetes For(KubeSimServer sim) =>
+        new(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
+
+    public static V1Pod Pod(string name, string? node = null) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name },
+        Spec = new V1PodSpec { NodeName = node, Containers = [new V1Container { Name = "app", Image = "nginx:1.27" }] },
+    };
+
+    public static async Task<string> GetStringOrErrorAsync(this HttpClient http, string path) =>
+        await (await http.GetAsync(new Uri(path, UriKind.Relative))).Content.ReadAsStringAsync();
+}
+
+/// <summary>Records a KubernetesClient watch: its events, its errors, whether it closed.</summary>
+internal sealed class WatchRecorder<T> : IDisposable
+{
+    private readonly ConcurrentQueue<(WatchEventType Type, T Object)> events = new();
+    private readonly ConcurrentQueue<Exception> errors = new();
+    private readonly Watcher<T> watcher;
+    private volatile bool closed;
+
+    public WatchRecorder(Func<Action<WatchEventType, T>, Action<Exception>, Action, Watcher<T>> start) =>
+        watcher = start((type, obj) => events.Enqueue((type, obj)), errors.Enqueue, () => closed = true);
+
+    public List<(WatchEventType Type, T Object)> Events => [.. events];
+
+    public List<Exception> Errors => [.. errors];
+
+    public bool Closed => closed;
+
+    public void Dispose() => watcher.Dispose();
+}
