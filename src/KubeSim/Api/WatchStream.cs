@@ -36,40 +36,40 @@ internal static class WatchStream
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         var writer = response.BodyWriter;
         var firstTable = true;
+        // One timer per due time (deadline or bookmark), not one per wait: a busy watch waits thousands of times a second.
+        CancellationTokenSource? wake = null;
         try
         {
             while (true)
             {
-                var wake = Min(deadline, nextBookmark ?? deadline) - DateTime.UtcNow;
-                var more = false;
-                if (wake > TimeSpan.Zero)
+                if (wake is null)
                 {
-                    using var timer = CancellationTokenSource.CreateLinkedTokenSource(linked.Token);
-                    timer.CancelAfter(wake);
-                    try
-                    {
-                        more = await watcher.Items.WaitToReadAsync(timer.Token);
-                        if (!more)
-                        {
-                            await WriteAvailableAsync();
-                            if (watcher.End == WatchEnd.Cut)
-                            {
-                                context.Abort();
-                            }
-
-                            return;
-                        }
-                    }
-                    catch (OperationCanceledException) when (!linked.IsCancellationRequested)
-                    {
-                        // The deadline or a bookmark is due.
-                    }
+                    var due = Min(deadline, nextBookmark ?? deadline) - DateTime.UtcNow;
+                    wake = CancellationTokenSource.CreateLinkedTokenSource(linked.Token);
+                    wake.CancelAfter(due > TimeSpan.Zero ? due : TimeSpan.Zero);
                 }
 
-                if (more)
+                try
                 {
+                    if (!await watcher.Items.WaitToReadAsync(wake.Token))
+                    {
+                        await WriteAvailableAsync();
+                        if (watcher.End == WatchEnd.Cut)
+                        {
+                            context.Abort();
+                        }
+
+                        return;
+                    }
+
                     await WriteAvailableAsync();
                     continue;
+                }
+                catch (OperationCanceledException) when (!linked.IsCancellationRequested)
+                {
+                    // The deadline or a bookmark is due.
+                    wake.Dispose();
+                    wake = null;
                 }
 
                 if (DateTime.UtcNow >= deadline)
@@ -77,7 +77,7 @@ internal static class WatchStream
                     return;
                 }
 
-                if (nextBookmark is { } due && DateTime.UtcNow >= due)
+                if (nextBookmark is { } dueAt && DateTime.UtcNow >= dueAt)
                 {
                     // Every change up to this version that matches the watch is already queued (commits and
                     // dispatch share the store's lock), so after draining the queue the bookmark is truthful.
@@ -86,7 +86,7 @@ internal static class WatchStream
                     WriteBookmark(writer, watcher.Type, version, initialEventsEnd: false);
                     await writer.FlushAsync(linked.Token);
                     var next = DateTime.UtcNow + settings.BookmarkInterval;
-                    nextBookmark = due < deadline - beforeDeadline ? Min(next, deadline - beforeDeadline) : null;
+                    nextBookmark = dueAt < deadline - beforeDeadline ? Min(next, deadline - beforeDeadline) : null;
                 }
             }
         }
@@ -96,6 +96,7 @@ internal static class WatchStream
         }
         finally
         {
+            wake?.Dispose();
             watcher.Dispose();
         }
 

@@ -199,8 +199,9 @@ internal sealed class ResourceRegistry(ObjectStore store, KindRules rules)
             }
 
             var desired = change(current);
-            var next = PrepareUpdate(type, current, desired, statusOnly);
-            if (IsNoOp(current, next))
+            var old = current.ToNode();
+            var next = PrepareUpdate(type, current, old, desired, statusOnly);
+            if (IsNoOp(current, old, next))
             {
                 return current;
             }
@@ -234,13 +235,12 @@ internal sealed class ResourceRegistry(ObjectStore store, KindRules rules)
         }
     }
 
-    private JsonObject PrepareUpdate(ResourceType type, StoredObject current, JsonObject desired, bool statusOnly)
+    private JsonObject PrepareUpdate(ResourceType type, StoredObject current, JsonObject old, JsonObject desired, bool statusOnly)
     {
-        var old = current.ToNode();
         JsonObject next;
         if (statusOnly)
         {
-            next = current.ToNode();
+            next = (JsonObject)old.DeepClone();
             next["status"] = desired["status"]?.DeepClone();
         }
         else
@@ -279,7 +279,20 @@ internal sealed class ResourceRegistry(ObjectStore store, KindRules rules)
         return next;
     }
 
-    private static bool IsNoOp(StoredObject current, JsonObject next) => JsonNode.DeepEquals(current.ToNode(), next);
+    /// <summary>
+    /// Whether the write changes nothing. Equal bytes settle it cheaply; a different length means a change;
+    /// only same-length different bytes (reordered keys) need the structural comparison.
+    /// </summary>
+    private static bool IsNoOp(StoredObject current, JsonObject old, JsonObject next)
+    {
+        var bytes = next.Bytes();
+        if (bytes.Length != current.Json.Length)
+        {
+            return false;
+        }
+
+        return bytes.AsSpan().SequenceEqual(current.Json) || JsonNode.DeepEquals(old, next);
+    }
 
     private static bool SameSpec(JsonObject a, JsonObject b)
     {
