@@ -61,7 +61,7 @@ public sealed class KubectlReadTests(ITestOutputHelper output) : KubectlTestBase
     [Fact]
     public async Task Get_pods_all_namespaces_shows_scheduled_pods_running_with_IPs_from_their_nodes_ranges()
     {
-        await Kubectl.OkAsync("apply", "-f", await WriteManifestAsync("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n"));
+        await Kubectl.OkAsync("create", "namespace", "team-a");
         await Kubectl.OkAsync("run", "web", "--image", "nginx:1.27");
         await Kubectl.OkAsync("run", "api", "--image", "nginx:1.27", "-n", "team-a");
         await WaitUntilRunningAsync("web");
@@ -112,6 +112,34 @@ public sealed class KubectlWriteTests(ITestOutputHelper output) : KubectlTestBas
         var after = await Kubectl.RunAsync("get", "pod", "web");
         Assert.Equal(1, after.ExitCode);
         Assert.Contains("Error from server (NotFound): pods \"web\" not found", after.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_from_flags_sends_protobuf_which_is_decoded_for_namespaces_configmaps_secrets_and_serviceaccounts()
+    {
+        Assert.Equal("namespace/team-a created", (await Kubectl.OkAsync("create", "namespace", "team-a")).Trim());
+        Assert.Equal("configmap/settings created", (await Kubectl.OkAsync("create", "configmap", "settings", "-n", "team-a", "--from-literal=a=1", "--from-literal=b=two")).Trim());
+        Assert.Equal("secret/token created", (await Kubectl.OkAsync("create", "secret", "generic", "token", "-n", "team-a", "--from-literal=key=s3cret")).Trim());
+        Assert.Equal("serviceaccount/robot created", (await Kubectl.OkAsync("create", "serviceaccount", "robot", "-n", "team-a")).Trim());
+
+        Assert.Equal("""{"a":"1","b":"two"}""", await Kubectl.OkAsync("get", "configmap", "settings", "-n", "team-a", "-o", "jsonpath={.data}"));
+        Assert.Equal("Opaque czNjcmV0", await Kubectl.OkAsync("get", "secret", "token", "-n", "team-a", "-o", "jsonpath={.type} {.data.key}"));
+        Assert.Equal("robot", await Kubectl.OkAsync("get", "serviceaccount", "robot", "-n", "team-a", "-o", "jsonpath={.metadata.name}"));
+    }
+
+    [Fact]
+    public async Task Deleting_a_namespace_removes_its_pods_first_and_the_default_namespace_cannot_be_deleted()
+    {
+        await Kubectl.OkAsync("create", "namespace", "team-a");
+        await Kubectl.OkAsync("run", "web", "-n", "team-a", "--image", "nginx:1.27");
+        await WaitUntilRunningAsync("web", "team-a");
+
+        Assert.Equal("namespace \"team-a\" deleted", (await Kubectl.OkAsync("delete", "namespace", "team-a")).Trim());
+        var gone = await Kubectl.RunAsync("get", "namespace", "team-a");
+        var refused = await Kubectl.RunAsync("delete", "namespace", "default");
+
+        Assert.Contains("Error from server (NotFound): namespaces \"team-a\" not found", gone.All, StringComparison.Ordinal);
+        Assert.Contains("Error from server (Forbidden): namespaces \"default\" is forbidden: this namespace may not be deleted", refused.All, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -183,6 +211,26 @@ public sealed class KubectlApplyTests(ITestOutputHelper output) : KubectlTestBas
             async () => (await Kubectl.RunAsync("get", "pods", "-l", "app=reviews,version=v1", "-o", "jsonpath={.items[*].spec.containers[*].image}")).Output == "docker.io/istio/examples-bookinfo-reviews-v1:1.20.2",
             Bound,
             "the reviews-v1 pod replaced by one running the new image");
+    }
+}
+
+public sealed class KubectlServerSideApplyTests(ITestOutputHelper output) : KubectlTestBase(output)
+{
+    [Fact]
+    public async Task Server_side_apply_creates_then_merges_keeping_list_elements_by_key()
+    {
+        var bookinfo = RepoRoot.File("examples", "bookinfo.yaml");
+
+        var first = (await Kubectl.OkAsync("apply", "--server-side", "-f", bookinfo)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var second = (await Kubectl.OkAsync("apply", "--server-side", "-f", bookinfo)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(14, first.Length);
+        Assert.All(first.Concat(second), l => Assert.EndsWith(" serverside-applied", l, StringComparison.Ordinal));
+        var deployment = await GetJsonAsync("deployment", "productpage-v1");
+        Assert.Equal(1, deployment.Long("metadata", "generation"));
+        var container = Assert.Single(deployment.At("spec", "template", "spec", "containers")!.AsArray())!;
+        Assert.Equal(9080, Assert.Single(container["ports"]!.AsArray()).Long("containerPort"));
+        Assert.Equal("true", deployment.Str("spec", "template", "metadata", "annotations", "prometheus.io/scrape"));
     }
 }
 

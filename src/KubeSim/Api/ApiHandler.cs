@@ -128,11 +128,11 @@ internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults
                 await WriteObjectAsync(context, 200, registry.Get(target.Type, target.Namespace, target.Name));
                 return;
             case "POST" when target.Name is null:
-                var created = registry.Create(target.Type, target.Namespace, await ReadObjectAsync(request), dryRun);
+                var created = registry.Create(target.Type, target.Namespace, await ReadObjectAsync(request, target.Type), dryRun);
                 await WriteObjectAsync(context, 201, created);
                 return;
             case "PUT" when target.Name is not null:
-                var body = await ReadObjectAsync(request);
+                var body = await ReadObjectAsync(request, target.Type);
                 var updated = target.Subresource is "finalize"
                     ? registry.GuaranteedUpdate(target.Type, null, target.Name, current => WithFinalizers(current, body), statusOnly: false, dryRun: dryRun)
                     : registry.Update(target.Type, target.Namespace, target.Name, body, statusOnly, dryRun);
@@ -307,9 +307,14 @@ internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults
         return buffer.ToArray();
     }
 
-    private static async Task<JsonObject> ReadObjectAsync(HttpRequest request)
+    private static async Task<JsonObject> ReadObjectAsync(HttpRequest request, ResourceType type)
     {
         var contentType = MediaType(request.ContentType);
+        if (contentType == Protobuf.MediaType)
+        {
+            return Protobuf.Decode(type, await ReadBytesAsync(request));
+        }
+
         if (contentType is not ("" or "application/json" or "*/*"))
         {
             throw ApiException.UnsupportedMediaType(contentType, ["application/json"]);

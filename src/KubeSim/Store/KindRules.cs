@@ -82,6 +82,21 @@ internal sealed partial class KindRules
         {
             DefaultService(obj.Obj("spec"), creating);
         }
+        else if (type == ResourceCatalog.Secrets)
+        {
+            // stringData is write-only: the server folds it into data, base64-encoded.
+            obj["type"] ??= "Opaque";
+            if (obj["stringData"] is JsonObject stringData)
+            {
+                var data = obj.Obj("data");
+                foreach (var (key, value) in stringData)
+                {
+                    data[key] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(value.Text() ?? string.Empty));
+                }
+
+                obj.Remove("stringData");
+            }
+        }
         else if (type == ResourceCatalog.Namespaces)
         {
             var name = obj.Str("metadata", "name") ?? string.Empty;

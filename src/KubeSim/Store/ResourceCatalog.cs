@@ -106,6 +106,19 @@ internal static class ResourceCatalog
         Columns = [Column("Data", "integer", 0, (o, _) => (o["data"] as JsonObject)?.Count ?? 0), AgeColumn],
     };
 
+    public static readonly ResourceType Secrets = new()
+    {
+        Group = "", Version = "v1", Plural = "secrets", Kind = "Secret", Namespaced = true,
+        PatchSchema = KubeSchemas.MetadataOnly,
+        Fields = [new("type", ["type"])],
+        Columns =
+        [
+            Column("Type", "string", 0, (o, _) => o.Str("type")),
+            Column("Data", "integer", 0, (o, _) => (o["data"] as JsonObject)?.Count ?? 0),
+            AgeColumn,
+        ],
+    };
+
     public static readonly ResourceType ServiceAccounts = new()
     {
         Group = "", Version = "v1", Plural = "serviceaccounts", Kind = "ServiceAccount", Namespaced = true,
@@ -178,7 +191,7 @@ internal static class ResourceCatalog
 
     public static readonly IReadOnlyList<ResourceType> All =
     [
-        Namespaces, Pods, Nodes, Events, Services, ConfigMaps, ServiceAccounts,
+        Namespaces, Pods, Nodes, Events, Services, ConfigMaps, Secrets, ServiceAccounts,
         Deployments, ReplicaSets, DaemonSets, Leases, Roles, ClusterRoles, RoleBindings, ClusterRoleBindings,
     ];
 
