@@ -11,36 +11,20 @@ using k8s.Models;
 namespace IstioPodNetwork.KubeSim.Tests;
 
 /// <summary>The C# KubernetesClient (what the agent uses) against KubeSim.</summary>
-public sealed class ClientTests : IAsyncLifetime
+public sealed class ClientTests() : SimulatorTestBase(new KubeSimOptions { Nodes = ["node-a", "node-b"], WatchHistory = 16 })
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
-    private KubeSimServer sim = null!;
-    private Kubernetes client = null!;
-
-    public async Task InitializeAsync()
-    {
-        sim = await KubeSimServer.StartAsync(new KubeSimOptions { Nodes = ["node-a", "node-b"], WatchHistory = 16 });
-        client = Clients.For(sim);
-    }
-
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await sim.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_list_and_watch_with_a_spec_nodeName_field_selector_sees_only_that_nodes_pods()
     {
-        await client.CoreV1.CreateNamespacedPodAsync(Clients.Pod("a1", "node-a"), "default");
-        await client.CoreV1.CreateNamespacedPodAsync(Clients.Pod("b1", "node-b"), "default");
+        await Client.CoreV1.CreateNamespacedPodAsync(Clients.Pod("a1", "node-a"), "default");
+        await Client.CoreV1.CreateNamespacedPodAsync(Clients.Pod("b1", "node-b"), "default");
 
-        var list = await client.CoreV1.ListPodForAllNamespacesAsync(fieldSelector: "spec.nodeName=node-a");
+        var list = await Client.CoreV1.ListPodForAllNamespacesAsync(fieldSelector: "spec.nodeName=node-a");
         Assert.Equal(["a1"], list.Items.Select(p => p.Metadata.Name).ToArray());
 
-        using var recorder = new WatchRecorder<V1Pod>((e, x, c) => client.CoreV1.WatchListPodForAllNamespaces(fieldSelector: "spec.nodeName=node-a", resourceVersion: list.Metadata.ResourceVersion, onEvent: e, onError: x, onClosed: c));
-        await client.CoreV1.CreateNamespacedPodAsync(Clients.Pod("b2", "node-b"), "default");
-        await client.CoreV1.CreateNamespacedPodAsync(Clients.Pod("a2", "node-a"), "default");
+        using var recorder = new WatchRecorder<V1Pod>((e, x, c) => Client.CoreV1.WatchListPodForAllNamespaces(fieldSelector: "spec.nodeName=node-a", resourceVersion: list.Metadata.ResourceVersion, onEvent: e, onError: x, onClosed: c));
+        await Client.CoreV1.CreateNamespacedPodAsync(Clients.Pod("b2", "node-b"), "default");
+        await Client.CoreV1.CreateNamespacedPodAsync(Clients.Pod("a2", "node-a"), "default");
 
         // a2 was created after b2, and a watch delivers in resourceVersion order: once a2's events are in, b2's would be too.
         await Eventually.HoldsAsync(() => recorder.Events.Any(e => e.Object.Metadata.Name == "a2" && e.Object.Status?.Phase == "Running"), Bound, "a2 Running seen by the watch");
@@ -53,10 +37,10 @@ public sealed class ClientTests : IAsyncLifetime
     {
         for (var i = 0; i < 20; i++)
         {
-            await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"c{i}" } }, "default");
+            await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"c{i}" } }, "default");
         }
 
-        using var recorder = new WatchRecorder<V1Pod>((e, x, c) => client.CoreV1.WatchListNamespacedPod("default", resourceVersion: "1", onEvent: e, onError: x, onClosed: c));
+        using var recorder = new WatchRecorder<V1Pod>((e, x, c) => Client.CoreV1.WatchListNamespacedPod("default", resourceVersion: "1", onEvent: e, onError: x, onClosed: c));
 
         var error = await Eventually.ReturnsAsync(() => Task.FromResult(recorder.Errors.FirstOrDefault()), Bound, "the watch error");
         var status = Assert.IsType<KubernetesException>(error).Status;
@@ -68,11 +52,11 @@ public sealed class ClientTests : IAsyncLifetime
     [Fact]
     public async Task Merge_patching_a_pod_annotation_is_seen_by_a_concurrent_watcher_as_MODIFIED()
     {
-        var created = await client.CoreV1.CreateNamespacedPodAsync(Clients.Pod("web", "node-z"), "default");
-        using var recorder = new WatchRecorder<V1Pod>((e, x, c) => client.CoreV1.WatchListNamespacedPod("default", resourceVersion: created.Metadata.ResourceVersion, onEvent: e, onError: x, onClosed: c));
+        var created = await Client.CoreV1.CreateNamespacedPodAsync(Clients.Pod("web", "node-z"), "default");
+        using var recorder = new WatchRecorder<V1Pod>((e, x, c) => Client.CoreV1.WatchListNamespacedPod("default", resourceVersion: created.Metadata.ResourceVersion, onEvent: e, onError: x, onClosed: c));
 
         var patch = new V1Patch("""{"metadata":{"annotations":{"pod-network-controller.istio.io/status":"initialized"}}}""", V1Patch.PatchType.MergePatch);
-        var patched = await client.CoreV1.PatchNamespacedPodAsync(patch, "web", "default");
+        var patched = await Client.CoreV1.PatchNamespacedPodAsync(patch, "web", "default");
 
         var seen = await Eventually.ReturnsAsync(() => Task.FromResult(recorder.Events.Where(e => e.Type == WatchEventType.Modified).Select(e => new { e.Object }).FirstOrDefault()), Bound, "the MODIFIED event");
         Assert.Equal("initialized", seen.Object.Metadata.Annotations["pod-network-controller.istio.io/status"]);
@@ -83,13 +67,13 @@ public sealed class ClientTests : IAsyncLifetime
     [Fact]
     public async Task An_update_with_a_stale_resourceVersion_is_rejected_with_409_Conflict()
     {
-        var stale = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "settings" } }, "default");
-        var fresh = await client.CoreV1.ReadNamespacedConfigMapAsync("settings", "default");
+        var stale = await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "settings" } }, "default");
+        var fresh = await Client.CoreV1.ReadNamespacedConfigMapAsync("settings", "default");
         fresh.Data = new Dictionary<string, string> { ["a"] = "1" };
-        await client.CoreV1.ReplaceNamespacedConfigMapAsync(fresh, "settings", "default");
+        await Client.CoreV1.ReplaceNamespacedConfigMapAsync(fresh, "settings", "default");
 
         stale.Data = new Dictionary<string, string> { ["a"] = "2" };
-        var error = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReplaceNamespacedConfigMapAsync(stale, "settings", "default"));
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CoreV1.ReplaceNamespacedConfigMapAsync(stale, "settings", "default"));
 
         Assert.Equal(HttpStatusCode.Conflict, error.Response.StatusCode);
         var status = JsonNode.Parse(error.Response.Content)!;
@@ -100,11 +84,11 @@ public sealed class ClientTests : IAsyncLifetime
     [Fact]
     public async Task A_write_that_changes_nothing_keeps_the_resourceVersion_and_sends_no_event()
     {
-        var created = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "same", Annotations = new Dictionary<string, string> { ["a"] = "1" } } }, "default");
-        using var recorder = new WatchRecorder<V1ConfigMap>((e, x, c) => client.CoreV1.WatchListNamespacedConfigMap("default", resourceVersion: created.Metadata.ResourceVersion, onEvent: e, onError: x, onClosed: c));
+        var created = await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "same", Annotations = new Dictionary<string, string> { ["a"] = "1" } } }, "default");
+        using var recorder = new WatchRecorder<V1ConfigMap>((e, x, c) => Client.CoreV1.WatchListNamespacedConfigMap("default", resourceVersion: created.Metadata.ResourceVersion, onEvent: e, onError: x, onClosed: c));
 
-        var patched = await client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"annotations":{"a":"1"}}}""", V1Patch.PatchType.MergePatch), "same", "default");
-        await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "fence" } }, "default");
+        var patched = await Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"annotations":{"a":"1"}}}""", V1Patch.PatchType.MergePatch), "same", "default");
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "fence" } }, "default");
 
         Assert.Equal(created.Metadata.ResourceVersion, patched.Metadata.ResourceVersion);
         await Eventually.HoldsAsync(() => recorder.Events.Any(e => e.Object.Metadata.Name == "fence"), Bound, "the fence event");
@@ -114,11 +98,11 @@ public sealed class ClientTests : IAsyncLifetime
     [Fact]
     public async Task A_label_change_moving_a_pod_into_and_out_of_a_selector_is_delivered_as_ADDED_then_DELETED()
     {
-        var created = await client.CoreV1.CreateNamespacedPodAsync(Clients.Pod("mover", "node-z"), "default");
-        using var recorder = new WatchRecorder<V1Pod>((e, x, c) => client.CoreV1.WatchListNamespacedPod("default", labelSelector: "mesh in (on)", resourceVersion: created.Metadata.ResourceVersion, onEvent: e, onError: x, onClosed: c));
+        var created = await Client.CoreV1.CreateNamespacedPodAsync(Clients.Pod("mover", "node-z"), "default");
+        using var recorder = new WatchRecorder<V1Pod>((e, x, c) => Client.CoreV1.WatchListNamespacedPod("default", labelSelector: "mesh in (on)", resourceVersion: created.Metadata.ResourceVersion, onEvent: e, onError: x, onClosed: c));
 
-        await client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"mesh":"on"}}}""", V1Patch.PatchType.MergePatch), "mover", "default");
-        await client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"mesh":"off"}}}""", V1Patch.PatchType.MergePatch), "mover", "default");
+        await Client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"mesh":"on"}}}""", V1Patch.PatchType.MergePatch), "mover", "default");
+        await Client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"mesh":"off"}}}""", V1Patch.PatchType.MergePatch), "mover", "default");
 
         await Eventually.HoldsAsync(() => recorder.Events.Count == 2, Bound, "two events");
         Assert.Equal([WatchEventType.Added, WatchEventType.Deleted], recorder.Events.Select(e => e.Type).ToArray());
@@ -127,8 +111,8 @@ public sealed class ClientTests : IAsyncLifetime
     [Fact]
     public async Task A_quiet_watch_with_bookmarks_gets_a_bookmark_before_its_timeout_and_ends_cleanly()
     {
-        var list = await client.CoreV1.ListNamespacedPodAsync("default");
-        using var recorder = new WatchRecorder<V1Pod>((e, x, c) => client.CoreV1.WatchListNamespacedPod("default", allowWatchBookmarks: true, resourceVersion: list.Metadata.ResourceVersion, timeoutSeconds: 2, onEvent: e, onError: x, onClosed: c));
+        var list = await Client.CoreV1.ListNamespacedPodAsync("default");
+        using var recorder = new WatchRecorder<V1Pod>((e, x, c) => Client.CoreV1.WatchListNamespacedPod("default", allowWatchBookmarks: true, resourceVersion: list.Metadata.ResourceVersion, timeoutSeconds: 2, onEvent: e, onError: x, onClosed: c));
 
         await Eventually.HoldsAsync(() => recorder.Closed, Bound, "the watch closing at its timeout");
         var bookmark = Assert.Single(recorder.Events);
@@ -140,7 +124,7 @@ public sealed class ClientTests : IAsyncLifetime
     [Fact]
     public async Task An_Event_about_a_pod_must_live_in_the_pods_namespace()
     {
-        await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "team-a" } });
+        await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "team-a" } });
         Corev1Event About(string ns) => new()
         {
             Metadata = new V1ObjectMeta { GenerateName = "web." },
@@ -150,8 +134,8 @@ public sealed class ClientTests : IAsyncLifetime
             Type = "Normal",
         };
 
-        var good = await client.CoreV1.CreateNamespacedEventAsync(About("team-a"), "team-a");
-        var error = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedEventAsync(About("team-a"), "default"));
+        var good = await Client.CoreV1.CreateNamespacedEventAsync(About("team-a"), "team-a");
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CoreV1.CreateNamespacedEventAsync(About("team-a"), "default"));
 
         Assert.StartsWith("web.", good.Metadata.Name, StringComparison.Ordinal);
         Assert.Equal((HttpStatusCode)422, error.Response.StatusCode);
@@ -163,7 +147,7 @@ public sealed class ClientTests : IAsyncLifetime
     [Fact]
     public async Task Errors_are_Status_objects_shaped_as_the_real_servers()
     {
-        using var http = new HttpClient { BaseAddress = sim.Url };
+        using var http = new HttpClient { BaseAddress = Sim.Url };
 
         var notFound = await http.GetStringOrErrorAsync("/api/v1/namespaces/default/pods/nope");
         var badSelector = await http.GetStringOrErrorAsync("/api/v1/pods?fieldSelector=spec.color%3Dblue");
@@ -195,14 +179,14 @@ public sealed class ClientTests : IAsyncLifetime
                 },
             },
         };
-        var created = await client.AppsV1.CreateNamespacedDeploymentAsync(deployment, "default");
+        var created = await Client.AppsV1.CreateNamespacedDeploymentAsync(deployment, "default");
 
         var ready = await Eventually.ReturnsAsync(
-            async () => await client.AppsV1.ReadNamespacedDeploymentAsync("web", "default") is { Status.ReadyReplicas: 3 } d ? d : null,
+            async () => await Client.AppsV1.ReadNamespacedDeploymentAsync("web", "default") is { Status.ReadyReplicas: 3 } d ? d : null,
             Bound,
             "3 ready replicas");
-        var replicaSet = Assert.Single((await client.AppsV1.ListNamespacedReplicaSetAsync("default")).Items);
-        var pods = (await client.CoreV1.ListNamespacedPodAsync("default", labelSelector: "app=web")).Items;
+        var replicaSet = Assert.Single((await Client.AppsV1.ListNamespacedReplicaSetAsync("default")).Items);
+        var pods = (await Client.CoreV1.ListNamespacedPodAsync("default", labelSelector: "app=web")).Items;
 
         Assert.Equal(created.Metadata.Uid, Assert.Single(replicaSet.Metadata.OwnerReferences).Uid);
         Assert.Equal(3, pods.Count);
@@ -212,8 +196,8 @@ public sealed class ClientTests : IAsyncLifetime
         Assert.Equal(2, pods.Select(p => p.Spec.NodeName).Distinct().Count());
         Assert.Equal("True", ready.Status.Conditions.Single(c => c.Type == "Available").Status);
 
-        await client.AppsV1.DeleteNamespacedDeploymentAsync("web", "default", propagationPolicy: "Background");
-        await Eventually.HoldsAsync(async () => (await client.CoreV1.ListNamespacedPodAsync("default")).Items.Count == 0, Bound, "the pods garbage-collected");
+        await Client.AppsV1.DeleteNamespacedDeploymentAsync("web", "default", propagationPolicy: "Background");
+        await Eventually.HoldsAsync(async () => (await Client.CoreV1.ListNamespacedPodAsync("default")).Items.Count == 0, Bound, "the pods garbage-collected");
     }
 
     [Fact]
@@ -232,19 +216,19 @@ public sealed class ClientTests : IAsyncLifetime
                 },
             },
         };
-        await client.AppsV1.CreateNamespacedDaemonSetAsync(ds, "kube-system");
+        await Client.AppsV1.CreateNamespacedDaemonSetAsync(ds, "kube-system");
 
         var pods = await Eventually.ReturnsAsync(
-            async () => (await client.CoreV1.ListNamespacedPodAsync("kube-system", labelSelector: "app=agent", fieldSelector: "status.phase=Running")).Items is { Count: 2 } items ? items : null,
+            async () => (await Client.CoreV1.ListNamespacedPodAsync("kube-system", labelSelector: "app=agent", fieldSelector: "status.phase=Running")).Items is { Count: 2 } items ? items : null,
             Bound,
             "one Running agent pod per node");
 
-        var nodes = await client.CoreV1.ListNodeAsync();
+        var nodes = await Client.CoreV1.ListNodeAsync();
         foreach (var pod in pods)
         {
             var node = nodes.Items.Single(n => n.Metadata.Name == pod.Spec.NodeName);
             Assert.Equal(node.Status.Addresses.Single(a => a.Type == "InternalIP").Address, pod.Status.PodIP);
-            Assert.Null(sim.FindSandbox("kube-system", pod.Metadata.Name)!.NetnsName);
+            Assert.Null(Sim.FindSandbox("kube-system", pod.Metadata.Name)!.NetnsName);
         }
 
         Assert.Equal(["node-a", "node-b"], pods.Select(p => p.Spec.NodeName).Order().ToArray());

@@ -9,53 +9,37 @@ using k8s.Models;
 namespace IstioPodNetwork.KubeSim.Tests;
 
 /// <summary>Each fault injection and what a client sees of it.</summary>
-public sealed class FaultTests : IAsyncLifetime
+public sealed class FaultTests() : SimulatorTestBase(new KubeSimOptions())
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
-    private KubeSimServer sim = null!;
-    private Kubernetes client = null!;
-
-    public async Task InitializeAsync()
-    {
-        sim = await KubeSimServer.StartAsync();
-        client = Clients.For(sim);
-    }
-
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await sim.DisposeAsync();
-    }
-
     [Fact]
     public async Task Expiring_watches_ends_open_watches_with_a_410_and_refuses_to_resume_from_their_resourceVersion()
     {
-        var list = await client.CoreV1.ListNamespacedConfigMapAsync("default");
-        using var before = new WatchRecorder<V1ConfigMap>((e, x, c) => client.CoreV1.WatchListNamespacedConfigMap("default", resourceVersion: list.Metadata.ResourceVersion, onEvent: e, onError: x, onClosed: c));
-        await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "first" } }, "default");
+        var list = await Client.CoreV1.ListNamespacedConfigMapAsync("default");
+        using var before = new WatchRecorder<V1ConfigMap>((e, x, c) => Client.CoreV1.WatchListNamespacedConfigMap("default", resourceVersion: list.Metadata.ResourceVersion, onEvent: e, onError: x, onClosed: c));
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "first" } }, "default");
         await Eventually.HoldsAsync(() => before.Events.Count == 1, Bound, "the watch running");
 
-        Assert.Equal(1, sim.Faults.ExpireWatches());
+        Assert.Equal(1, Sim.Faults.ExpireWatches());
 
         var ended = await Eventually.ReturnsAsync(() => Task.FromResult(before.Errors.FirstOrDefault()), Bound, "the ERROR event");
         Assert.Equal(410, Assert.IsType<KubernetesException>(ended).Status.Code);
         await Eventually.HoldsAsync(() => before.Closed, Bound, "the watch closed");
-        using var resumed = new WatchRecorder<V1ConfigMap>((e, x, c) => client.CoreV1.WatchListNamespacedConfigMap("default", resourceVersion: list.Metadata.ResourceVersion, onEvent: e, onError: x, onClosed: c));
+        using var resumed = new WatchRecorder<V1ConfigMap>((e, x, c) => Client.CoreV1.WatchListNamespacedConfigMap("default", resourceVersion: list.Metadata.ResourceVersion, onEvent: e, onError: x, onClosed: c));
         var refused = await Eventually.ReturnsAsync(() => Task.FromResult(resumed.Errors.FirstOrDefault()), Bound, "the resumed watch's ERROR event");
         Assert.Equal("Expired", Assert.IsType<KubernetesException>(refused).Status.Reason);
-        var relisted = await client.CoreV1.ListNamespacedConfigMapAsync("default");
+        var relisted = await Client.CoreV1.ListNamespacedConfigMapAsync("default");
         Assert.Contains(relisted.Items, c => c.Metadata.Name == "first");
     }
 
     [Fact]
     public async Task Cutting_watch_streams_breaks_the_connection_without_a_clean_end()
     {
-        using var http = new HttpClient { BaseAddress = sim.Url, Timeout = Bound };
+        using var http = new HttpClient { BaseAddress = Sim.Url, Timeout = Bound };
         using var response = await http.GetAsync(new Uri("/api/v1/namespaces?watch=true", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         Assert.StartsWith("{\"type\":\"ADDED\"", await reader.ReadLineAsync(), StringComparison.Ordinal);
 
-        Assert.Equal(1, sim.Faults.CutWatchStreams());
+        Assert.Equal(1, Sim.Faults.CutWatchStreams());
 
         // A clean end (the server closing the chunked body) would make ReadLineAsync return null instead.
         await Assert.ThrowsAnyAsync<IOException>(async () =>
@@ -69,11 +53,11 @@ public sealed class FaultTests : IAsyncLifetime
     [Fact]
     public async Task Failing_the_next_requests_answers_exactly_that_many_with_the_status_and_its_Status_body()
     {
-        sim.Faults.FailNextRequests(2, 503);
+        Sim.Faults.FailNextRequests(2, 503);
 
-        var first = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ListNamespaceAsync());
-        var second = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReadNamespaceAsync("default"));
-        var third = await client.CoreV1.ReadNamespaceAsync("default");
+        var first = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CoreV1.ListNamespaceAsync());
+        var second = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CoreV1.ReadNamespaceAsync("default"));
+        var third = await Client.CoreV1.ReadNamespaceAsync("default");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, first.Response.StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, second.Response.StatusCode);
@@ -84,14 +68,14 @@ public sealed class FaultTests : IAsyncLifetime
     [Fact]
     public async Task Added_latency_delays_every_request_by_at_least_that_much()
     {
-        sim.Faults.Latency = TimeSpan.FromSeconds(1);
+        Sim.Faults.Latency = TimeSpan.FromSeconds(1);
 
         var clock = Stopwatch.StartNew();
-        await client.CoreV1.ReadNamespaceAsync("default");
+        await Client.CoreV1.ReadNamespaceAsync("default");
         var delayed = clock.Elapsed;
-        sim.Faults.Reset();
+        Sim.Faults.Reset();
         clock.Restart();
-        await client.CoreV1.ReadNamespaceAsync("default");
+        await Client.CoreV1.ReadNamespaceAsync("default");
 
         // Timers may fire a few milliseconds early; the margin keeps the check about the latency, not the timer.
         Assert.True(delayed >= TimeSpan.FromMilliseconds(950), $"the request took {delayed.TotalMilliseconds} ms");
@@ -101,7 +85,7 @@ public sealed class FaultTests : IAsyncLifetime
     [Fact]
     public async Task The_admin_endpoint_injects_the_same_faults_over_HTTP()
     {
-        using var http = new HttpClient { BaseAddress = sim.Url };
+        using var http = new HttpClient { BaseAddress = Sim.Url };
 
         var armed = await http.PostAsync(new Uri("/kubesim/faults/fail?count=1&status=429", UriKind.Relative), null);
         var failed = await http.GetAsync(new Uri("/api/v1/namespaces", UriKind.Relative));

@@ -5,26 +5,22 @@ using Xunit.Abstractions;
 namespace IstioPodNetwork.KubeSim.Tests;
 
 /// <summary>One KubeSim (two simulated nodes, no sandboxes) and a kubectl with its own cache, per test.</summary>
-public abstract class KubectlTestBase(ITestOutputHelper output) : IAsyncLifetime
+public abstract class KubectlTestBase(ITestOutputHelper output) : SimulatorTestBase(new KubeSimOptions { Nodes = ["node-a", "node-b"] })
 {
-    protected static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
-
     protected ITestOutputHelper Output { get; } = output;
-
-    protected KubeSimServer Sim { get; private set; } = null!;
 
     internal Kubectl Kubectl { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        Sim = await KubeSimServer.StartAsync(new KubeSimOptions { Nodes = ["node-a", "node-b"] });
+        await base.InitializeAsync();
         Kubectl = new Kubectl(Sim, Output);
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         Kubectl.Dispose();
-        await Sim.DisposeAsync();
+        await base.DisposeAsync();
     }
 
     protected async Task<JsonObject> GetJsonAsync(params string[] args) =>

@@ -41,9 +41,9 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
         this.logger = logger;
         var token = stopping.Token;
         pods = new WorkQueue("pod", 4, ReconcilePodAsync, logger, token);
-        replicaSets = new WorkQueue("replicaset", 1, (key, _) => Sync(ReconcileReplicaSet, key), logger, token);
-        deployments = new WorkQueue("deployment", 1, (key, _) => Sync(ReconcileDeployment, key), logger, token);
-        daemonSets = new WorkQueue("daemonset", 1, (key, _) => Sync(ReconcileDaemonSet, key), logger, token);
+        replicaSets = new WorkQueue("replicaset", 1, (key, _) => ForLive(ResourceCatalog.ReplicaSets, key, ReconcileReplicaSet), logger, token);
+        deployments = new WorkQueue("deployment", 1, (key, _) => ForLive(ResourceCatalog.Deployments, key, ReconcileDeployment), logger, token);
+        daemonSets = new WorkQueue("daemonset", 1, (key, _) => ForLive(ResourceCatalog.DaemonSets, key, ReconcileDaemonSet), logger, token);
         namespaces = new WorkQueue("namespace", 1, (key, _) => Sync(ReconcileNamespace, key), logger, token);
         garbage = new WorkQueue("garbage-collector", 1, (key, _) => Sync(CollectGarbage, key), logger, token);
         registry.NodeHasKubelet = nodes.ContainsKey;
@@ -286,6 +286,18 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
     private static Task Sync(Action<string> reconcile, string key)
     {
         reconcile(key);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Runs a workload controller on the key's object if it exists and is not being deleted.</summary>
+    private Task ForLive(ResourceType type, string key, Action<StoredObject, JsonObject> reconcile)
+    {
+        var (ns, name) = SplitKey(key);
+        if (store.Get(type, ns, name) is { Terminating: false } live)
+        {
+            reconcile(live, live.ToNode());
+        }
+
         return Task.CompletedTask;
     }
 

@@ -76,13 +76,7 @@ internal sealed partial class ClusterSimulator
                 }
                 else
                 {
-                    IgnoreGone(() => registry.GuaranteedUpdate(type, dependent.Namespace, dependent.Name, current =>
-                    {
-                        var node = current.ToNode();
-                        var kept = (node.At("metadata", "ownerReferences") as JsonArray ?? []).Where(r => r.Str("uid") != uid).Select(r => r?.DeepClone());
-                        node.Metadata()["ownerReferences"] = new JsonArray([.. kept]);
-                        return node;
-                    }, statusOnly: false));
+                    IgnoreGone(() => registry.RemoveOwnerReference(type, dependent, uid));
                 }
             }
         }

@@ -15,15 +15,9 @@ internal sealed partial class ClusterSimulator
     private const string TemplateHashLabel = "pod-template-hash";
     private const string RevisionAnnotation = "deployment.kubernetes.io/revision";
 
-    private void ReconcileReplicaSet(string key)
+    private void ReconcileReplicaSet(StoredObject rs, JsonObject obj)
     {
-        var (ns, name) = SplitKey(key);
-        if (store.Get(ResourceCatalog.ReplicaSets, ns, name) is not { Terminating: false } rs)
-        {
-            return;
-        }
-
-        var obj = rs.ToNode();
+        var (ns, name) = (rs.Namespace, rs.Name);
         var desired = obj.Long("spec", "replicas") ?? 1;
         var active = OwnedPods(rs).Where(p => !p.Terminating).ToList();
         if (active.Count < desired)
@@ -57,15 +51,9 @@ internal sealed partial class ClusterSimulator
         });
     }
 
-    private void ReconcileDeployment(string key)
+    private void ReconcileDeployment(StoredObject deployment, JsonObject obj)
     {
-        var (ns, name) = SplitKey(key);
-        if (store.Get(ResourceCatalog.Deployments, ns, name) is not { Terminating: false } deployment)
-        {
-            return;
-        }
-
-        var obj = deployment.ToNode();
+        var (ns, name) = (deployment.Namespace, deployment.Name);
         var desired = obj.Long("spec", "replicas") ?? 1;
         var template = obj.At("spec", "template") as JsonObject ?? [];
         var hash = TemplateHash(template);
@@ -115,15 +103,9 @@ internal sealed partial class ClusterSimulator
         WriteStatus(ResourceCatalog.Deployments, deployment, status);
     }
 
-    private void ReconcileDaemonSet(string key)
+    private void ReconcileDaemonSet(StoredObject ds, JsonObject obj)
     {
-        var (ns, name) = SplitKey(key);
-        if (store.Get(ResourceCatalog.DaemonSets, ns, name) is not { Terminating: false } ds)
-        {
-            return;
-        }
-
-        var obj = ds.ToNode();
+        var (ns, name) = (ds.Namespace, ds.Name);
         var active = OwnedPods(ds).Where(p => !p.Terminating).ToList();
         var simulated = nodes.Values.OrderBy(n => n.Index).ToList();
         foreach (var node in simulated)

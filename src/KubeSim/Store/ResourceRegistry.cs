@@ -337,19 +337,23 @@ internal sealed class ResourceRegistry(ObjectStore store, KindRules rules)
         {
             foreach (var dependent in store.List(type, owner.Type.Namespaced ? owner.Namespace : null, Selector.Everything).Items)
             {
-                if (dependent.ToNode().At("metadata", "ownerReferences") is JsonArray refs && refs.Any(r => r.Str("uid") == owner.Uid))
+                if (dependent.Owners.Any(o => o.Uid == owner.Uid))
                 {
-                    TryUpdate(() => GuaranteedUpdate(type, dependent.Namespace, dependent.Name, d =>
-                    {
-                        var node = d.ToNode();
-                        var kept = (node.At("metadata", "ownerReferences") as JsonArray ?? []).Where(r => r.Str("uid") != owner.Uid).Select(r => r?.DeepClone());
-                        node.Metadata()["ownerReferences"] = new JsonArray([.. kept]);
-                        return node;
-                    }, statusOnly: false));
+                    TryUpdate(() => RemoveOwnerReference(type, dependent, owner.Uid));
                 }
             }
         }
     }
+
+    /// <summary>Drops the reference to owner <paramref name="ownerUid"/> from <paramref name="dependent"/>.</summary>
+    public StoredObject RemoveOwnerReference(ResourceType type, StoredObject dependent, string ownerUid) =>
+        GuaranteedUpdate(type, dependent.Namespace, dependent.Name, current =>
+        {
+            var node = current.ToNode();
+            var kept = (node.At("metadata", "ownerReferences") as JsonArray ?? []).Where(r => r.Str("uid") != ownerUid).Select(r => r?.DeepClone());
+            node.Metadata()["ownerReferences"] = new JsonArray([.. kept]);
+            return node;
+        }, statusOnly: false);
 
     private static void TryUpdate(Action write)
     {
