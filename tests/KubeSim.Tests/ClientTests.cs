@@ -163,6 +163,57 @@ public sealed class ClientTests() : SimulatorTestBase(new KubeSimOptions { Nodes
     }
 
     [Fact]
+    public async Task The_status_subresource_and_the_main_resource_each_ignore_the_others_part()
+    {
+        var pod = await Client.CoreV1.CreateNamespacedPodAsync(Clients.Pod("web", "node-z"), "default");
+        Assert.Equal("Pending", pod.Status.Phase);
+
+        pod.Status.Phase = "Failed";
+        pod.Metadata.Labels = new Dictionary<string, string> { ["tier"] = "front" };
+        var main = await Client.CoreV1.ReplaceNamespacedPodAsync(pod, "web", "default");
+        Assert.Equal("Pending", main.Status.Phase);
+        Assert.Equal("front", main.Metadata.Labels["tier"]);
+        main.Status.Phase = "Succeeded";
+        main.Metadata.Labels["tier"] = "back";
+        var status = await Client.CoreV1.ReplaceNamespacedPodStatusAsync(main, "web", "default");
+
+        Assert.Equal("Succeeded", status.Status.Phase);
+        Assert.Equal("front", status.Metadata.Labels["tier"]);
+    }
+
+    [Fact]
+    public async Task Creates_fill_generateName_and_reject_invalid_names_and_missing_namespaces_as_the_real_server()
+    {
+        var generated = await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { GenerateName = "cfg-" } }, "default");
+        var invalid = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "Bad_Name" } }, "default"));
+        var missing = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "x" } }, "nowhere"));
+
+        Assert.Matches("^cfg-[a-z0-9]{5}$", generated.Metadata.Name);
+        Assert.NotNull(generated.Metadata.Uid);
+        Assert.Equal((HttpStatusCode)422, invalid.Response.StatusCode);
+        Assert.StartsWith("ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain", JsonNode.Parse(invalid.Response.Content).Str("message"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, missing.Response.StatusCode);
+        Assert.Equal("namespaces \"nowhere\" not found", JsonNode.Parse(missing.Response.Content).Str("message"));
+    }
+
+    [Fact]
+    public async Task A_watch_asking_for_initial_events_gets_them_then_a_bookmark_marking_their_end()
+    {
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "one" } }, "default");
+        using var http = new HttpClient { BaseAddress = Sim.Url };
+        using var response = await http.GetAsync(new Uri("/api/v1/namespaces/default/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+
+        var first = JsonNode.Parse((await reader.ReadLineAsync())!);
+        var second = JsonNode.Parse((await reader.ReadLineAsync())!);
+
+        Assert.Equal("ADDED", first.Str("type"));
+        Assert.Equal("one", first.Str("object", "metadata", "name"));
+        Assert.Equal("BOOKMARK", second.Str("type"));
+        Assert.Equal("true", second.Str("object", "metadata", "annotations", "k8s.io/initial-events-end"));
+    }
+
+    [Fact]
     public async Task A_deployment_yields_a_replicaset_and_running_pods_owned_through_ownerReferences()
     {
         var deployment = new V1Deployment
