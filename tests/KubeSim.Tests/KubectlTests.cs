@@ -210,7 +210,7 @@ public sealed class KubectlApplyTests(ITestOutputHelper output) : KubectlTestBas
     }
 }
 
-public sealed class KubectlServerSideApplyTests(ITestOutputHelper output) : KubectlTestBase(output)
+public sealed class KubectlWorkloadTests(ITestOutputHelper output) : KubectlTestBase(output)
 {
     [Fact]
     public async Task Server_side_apply_creates_then_merges_keeping_list_elements_by_key()
@@ -227,6 +227,27 @@ public sealed class KubectlServerSideApplyTests(ITestOutputHelper output) : Kube
         var container = Assert.Single(deployment.At("spec", "template", "spec", "containers")!.AsArray())!;
         Assert.Equal(9080, Assert.Single(container["ports"]!.AsArray()).Long("containerPort"));
         Assert.Equal("true", deployment.Str("spec", "template", "metadata", "annotations", "prometheus.io/scrape"));
+    }
+}
+
+public sealed class KubectlScaleTests(ITestOutputHelper output) : KubectlTestBase(output)
+{
+    [Fact]
+    public async Task Scale_sets_replicas_through_the_scale_subresource_and_the_pods_follow()
+    {
+        await Kubectl.OkAsync("apply", "-f", RepoRoot.File("examples", "bookinfo.yaml"));
+
+        Assert.Equal("deployment.apps/ratings-v1 scaled", (await Kubectl.OkAsync("scale", "deployment", "ratings-v1", "--replicas=3")).Trim());
+
+        await Eventually.HoldsAsync(
+            async () => (await Kubectl.RunAsync("get", "deployment", "ratings-v1", "-o", "jsonpath={.status.readyReplicas}")).Output == "3",
+            Bound,
+            "three ready ratings replicas");
+        Assert.Equal("deployment.apps/ratings-v1 scaled", (await Kubectl.OkAsync("scale", "deployment", "ratings-v1", "--replicas=1")).Trim());
+        await Eventually.HoldsAsync(
+            async () => (await Kubectl.RunAsync("get", "pods", "-l", "app=ratings", "-o", "name")).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 1,
+            Bound,
+            "one ratings pod left");
     }
 }
 

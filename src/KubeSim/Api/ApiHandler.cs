@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using IstioPodNetwork.KubeSim.Patching;
 using IstioPodNetwork.KubeSim.Store;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -116,6 +117,12 @@ internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults
         var query = request.Query;
         var dryRun = query.ContainsKey("dryRun");
         var statusOnly = target.Subresource is "status";
+        if (target.Subresource is "scale")
+        {
+            await ServeScaleAsync(context, target, dryRun);
+            return;
+        }
+
         switch (request.Method)
         {
             case "GET" when target.WatchPrefix || IsTrue(query["watch"]):
@@ -171,6 +178,32 @@ internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults
             default:
                 throw ApiException.MethodNotAllowed();
         }
+    }
+
+    /// <summary>GET, PUT and PATCH of an autoscaling/v1 Scale, which reads and writes the parent's spec.replicas.</summary>
+    private async Task ServeScaleAsync(HttpContext context, RequestTarget target, bool dryRun)
+    {
+        var request = context.Request;
+        var parent = registry.Get(target.Type, target.Namespace, target.Name!);
+        JsonObject desired;
+        switch (request.Method)
+        {
+            case "GET":
+                await WriteJsonAsync(context, 200, ScaleSubresource.Of(parent).Bytes());
+                return;
+            case "PUT":
+                desired = await ReadObjectAsync(request, target.Type);
+                break;
+            case "PATCH":
+                var patch = ResourceRegistry.ParsePatch(await ReadBytesAsync(request));
+                desired = ResourceRegistry.ApplyPatch(MediaType(request.ContentType), ScaleSubresource.Of(parent), patch, PatchSchema.Opaque);
+                break;
+            default:
+                throw ApiException.MethodNotAllowed();
+        }
+
+        var updated = ScaleSubresource.Write(registry, parent, desired, dryRun);
+        await WriteJsonAsync(context, 200, ScaleSubresource.Of(updated).Bytes());
     }
 
     private async Task ListAsync(HttpContext context, RequestTarget target)

@@ -86,6 +86,15 @@ internal static class Discovery
             {
                 resources.Add(Subresource(type, "finalize", ["update"]));
             }
+
+            if (ScaleSubresource.Scales(type))
+            {
+                var scale = Subresource(type, "scale", ["get", "patch", "update"]);
+                scale["group"] = "autoscaling";
+                scale["version"] = "v1";
+                scale["kind"] = "Scale";
+                resources.Add(scale);
+            }
         }
 
         return new JsonObject

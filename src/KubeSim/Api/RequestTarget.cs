@@ -43,6 +43,7 @@ internal sealed record RequestTarget(ResourceType Type, string? Namespace, strin
             null => true,
             "status" => type.HasStatus,
             "finalize" => type == ResourceCatalog.Namespaces,
+            "scale" => ScaleSubresource.Scales(type),
             _ => false,
         };
         return knownSubresource ? new RequestTarget(type, ns, name, subresource, watchPrefix) : null;

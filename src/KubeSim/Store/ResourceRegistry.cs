@@ -118,23 +118,34 @@ internal sealed class ResourceRegistry(ObjectStore store, KindRules rules)
             type,
             ns,
             name,
-            current =>
-            {
-                var node = current.ToNode();
-                return contentType switch
-                {
-                    PatchTypes.Merge => MergePatch.Apply(node, patch) as JsonObject ?? throw ApiException.BadRequest("the merge patch replaced the object"),
-                    PatchTypes.Json => JsonPatch.Apply(node, patch),
-                    PatchTypes.Strategic => StrategicMergePatch.Apply(node, patch, type.PatchSchema),
-                    // Server-side apply, approximated: merge with list-merge-by-key, no pruning, no field ownership.
-                    PatchTypes.Apply => StrategicMergePatch.Apply(node, patch, type.PatchSchema),
-                    _ => throw ApiException.UnsupportedMediaType(contentType, PatchTypes.All),
-                };
-            },
+            current => ApplyPatch(contentType, current.ToNode(), patch, type.PatchSchema),
             statusOnly,
             precondition,
             dryRun);
         return (updated, false);
+    }
+
+    /// <summary>Applies a patch of the given media type to <paramref name="target"/>.</summary>
+    public static JsonObject ApplyPatch(string contentType, JsonObject target, JsonNode? patch, PatchSchema schema) => contentType switch
+    {
+        PatchTypes.Merge => MergePatch.Apply(target, patch) as JsonObject ?? throw ApiException.BadRequest("the merge patch replaced the object"),
+        PatchTypes.Json => JsonPatch.Apply(target, patch),
+        PatchTypes.Strategic => StrategicMergePatch.Apply(target, patch, schema),
+        // Server-side apply, approximated: merge with list-merge-by-key, no pruning, no field ownership.
+        PatchTypes.Apply => StrategicMergePatch.Apply(target, patch, schema),
+        _ => throw ApiException.UnsupportedMediaType(contentType, PatchTypes.All),
+    };
+
+    public static JsonNode? ParsePatch(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            return JsonNode.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest($"error decoding patch: {e.Message} (KubeSim accepts JSON bodies only, also for apply-patch+yaml)");
+        }
     }
 
     public DeleteOutcome Delete(ResourceType type, string? ns, string name, DeleteOptions options, bool dryRun = false)
@@ -453,19 +464,7 @@ internal sealed class ResourceRegistry(ObjectStore store, KindRules rules)
         }
     }
 
-    private static JsonNode? ParsePatch(ReadOnlySpan<byte> body)
-    {
-        try
-        {
-            return JsonNode.Parse(body);
-        }
-        catch (JsonException e)
-        {
-            throw ApiException.BadRequest($"error decoding patch: {e.Message} (KubeSim accepts JSON bodies only, also for apply-patch+yaml)");
-        }
-    }
-
-    private static long? ParseVersion(string? text)
+    public static long? ParseVersion(string? text)
     {
         if (string.IsNullOrEmpty(text))
         {
