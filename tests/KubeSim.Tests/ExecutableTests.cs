@@ -81,7 +81,7 @@ public sealed class ExecutableTests(ITestOutputHelper output)
     {
         Root.Require("the test creates a bridge and network namespaces");
         var bridge = "kb" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(2));
-        var subnet = $"10.253.{Random.Shared.Next(256)}";
+        var subnet = await FreeSubnetAsync();
         await HostTools.RunAsync("ip", "link", "add", bridge, "type", "bridge");
         try
         {
@@ -109,6 +109,15 @@ public sealed class ExecutableTests(ITestOutputHelper output)
         {
             await HostTools.RunAsync("ip", "link", "delete", bridge);
         }
+    }
+
+    /// <summary>A 10.253.x.0/24 no interface of this machine routes yet (parallel runs pick different ones).</summary>
+    private static async Task<string> FreeSubnetAsync()
+    {
+        var routes = await HostTools.RunAsync("ip", "-4", "route", "show");
+        return Enumerable.Range(0, 256).OrderBy(_ => Random.Shared.Next())
+            .Select(x => $"10.253.{x}")
+            .First(subnet => !routes.Contains(subnet + ".", StringComparison.Ordinal));
     }
 
     [Fact]
