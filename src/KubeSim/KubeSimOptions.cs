@@ -78,8 +78,11 @@ public sealed record KubeSimOptions
     /// <summary>Prefix of every netns and interface this instance makes; null picks "ks" plus 4 random hex digits.</summary>
     public string? NamePrefix { get; init; }
 
-    /// <summary>cgroup v1 hierarchies under /sys/fs/cgroup a sandbox process is placed in.</summary>
-    public IReadOnlyList<string> CgroupHierarchies { get; init; } = ["pids", "systemd"];
+    /// <summary>
+    /// Hierarchies under /sys/fs/cgroup a sandbox process is placed in, so that every line of its
+    /// /proc/PID/cgroup a parser may read (v1 pids and name=systemd, the v2 "0::" line) shows the kubelet's path.
+    /// </summary>
+    public IReadOnlyList<string> CgroupHierarchies { get; init; } = ["pids", "systemd", "unified"];
 
     /// <summary>How many changes a watch can resume from; older resourceVersions get 410 Expired.</summary>
     public int WatchHistory { get; init; } = 10_000;

@@ -30,7 +30,7 @@ internal static class HostTools
     public static async Task<string> NetnsInodeAsync(string path) => (await RunAsync("stat", "-L", "-c", "%i", path)).Trim();
 
     public static IEnumerable<string> CgroupDirectoriesContaining(string text) =>
-        new[] { "pids", "systemd" }
+        new[] { "pids", "systemd", "unified" }
             .Select(h => Path.Combine("/sys/fs/cgroup", h))
             .Where(Directory.Exists)
             .SelectMany(root => Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories))

@@ -41,6 +41,7 @@ public sealed class SandboxTests
         var cgroups = await File.ReadAllLinesAsync($"/proc/{pid}/cgroup");
         Assert.Contains(cgroups, line => line.EndsWith($":pids:{expected}", StringComparison.Ordinal));
         Assert.Contains(cgroups, line => line.EndsWith($":name=systemd:{expected}", StringComparison.Ordinal));
+        Assert.Contains($"0::{expected}", cgroups);
 
         await client.CoreV1.DeleteNamespacedPodAsync("web", "default");
         await Eventually.HoldsAsync(async () => (await client.CoreV1.ListNamespacedPodAsync("default")).Items.Count == 0, Bound, "the pod gone");
