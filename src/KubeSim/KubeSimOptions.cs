@@ -80,9 +80,10 @@ public sealed record KubeSimOptions
 
     /// <summary>
     /// Hierarchies under /sys/fs/cgroup a sandbox process is placed in, so that every line of its
-    /// /proc/PID/cgroup a parser may read (v1 pids and name=systemd, the v2 "0::" line) shows the kubelet's path.
+    /// /proc/PID/cgroup a parser may read shows the kubelet's path. Null takes those of pids, systemd
+    /// (name=systemd) and unified (v2) that are mounted, or the root on a pure cgroup v2 machine. Never memory.
     /// </summary>
-    public IReadOnlyList<string> CgroupHierarchies { get; init; } = ["pids", "systemd", "unified"];
+    public IReadOnlyList<string>? CgroupHierarchies { get; init; }
 
     /// <summary>How many changes a watch can resume from; older resourceVersions get 410 Expired.</summary>
     public int WatchHistory { get; init; } = 10_000;

@@ -26,6 +26,9 @@ public sealed class KubeSimServer : IAsyncDisposable
     /// <summary>Namespaces a fresh cluster has.</summary>
     public static readonly IReadOnlyList<string> InitialNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
+    private const string CgroupMount = "/sys/fs/cgroup";
+    private static readonly string[] PreferredHierarchies = ["pids", "systemd", "unified"];
+
     private readonly WebApplication app;
     private readonly ObjectStore store;
     private readonly ClusterSimulator simulator;
@@ -203,14 +206,21 @@ public sealed class KubeSimServer : IAsyncDisposable
             throw new ArgumentException($"uplink bridge \"{uplink.Bridge}\": no such bridge in this network namespace (the caller creates it)");
         }
 
-        foreach (var hierarchy in options.CgroupHierarchies)
+        var hierarchies = options.CgroupHierarchies ?? DefaultHierarchies();
+        foreach (var hierarchy in hierarchies)
         {
-            if (hierarchy is "memory" || !File.Exists(Path.Combine("/sys/fs/cgroup", hierarchy, "cgroup.procs")))
+            if (hierarchy is "memory" || !File.Exists(Path.Combine(CgroupMount, hierarchy, "cgroup.procs")))
             {
-                throw new ArgumentException($"cgroup hierarchy \"{hierarchy}\": expected a mounted hierarchy under /sys/fs/cgroup other than memory (e.g. pids, systemd)");
+                throw new ArgumentException($"cgroup hierarchy \"{hierarchy}\": expected a mounted hierarchy under {CgroupMount} other than memory (e.g. pids, systemd, unified)");
             }
         }
 
-        return new NetnsSandboxProvider(prefix, "/sys/fs/cgroup", options.CgroupHierarchies, options.Uplink, logger);
+        return new NetnsSandboxProvider(prefix, CgroupMount, hierarchies, options.Uplink, logger);
+    }
+
+    private static List<string> DefaultHierarchies()
+    {
+        List<string> mounted = [.. PreferredHierarchies.Where(h => File.Exists(Path.Combine(CgroupMount, h, "cgroup.procs")))];
+        return mounted.Count > 0 || !File.Exists(Path.Combine(CgroupMount, "cgroup.controllers")) ? mounted : [string.Empty];
     }
 }
