@@ -12,6 +12,7 @@ namespace IstioPodNetwork.KubeSim.Simulation;
 internal sealed partial class ClusterSimulator
 {
     private readonly ConcurrentDictionary<string, RunningPod> running = new(StringComparer.Ordinal);
+    private readonly Lock scheduling = new();
 
     public PodSandbox? FindSandbox(string ns, string name) =>
         running.TryGetValue(StoredObject.KeyOf(ns, name), out var pod) ? pod.Sandbox : null;
@@ -157,20 +158,24 @@ internal sealed partial class ClusterSimulator
             return;
         }
 
-        var chosen = candidates
-            .OrderBy(n => store.List(ResourceCatalog.Pods, null, Selector.Parse(ResourceCatalog.Pods, null, $"spec.nodeName={n.Node.Name}")).Items.Count)
-            .ThenBy(n => n.Index)
-            .First();
-        IgnoreGone(() => registry.GuaranteedUpdate(ResourceCatalog.Pods, pod.Namespace, pod.Name, current =>
+        // One decision at a time, as the one real scheduler makes them: concurrent pod workers would all see the same loads.
+        lock (scheduling)
         {
-            var next = current.ToNode();
-            if (current.Uid == pod.Uid && string.IsNullOrEmpty(next.Str("spec", "nodeName")))
+            var chosen = candidates
+                .OrderBy(n => store.List(ResourceCatalog.Pods, null, Selector.Parse(ResourceCatalog.Pods, null, $"spec.nodeName={n.Node.Name}")).Items.Count)
+                .ThenBy(n => n.Index)
+                .First();
+            IgnoreGone(() => registry.GuaranteedUpdate(ResourceCatalog.Pods, pod.Namespace, pod.Name, current =>
             {
-                next.Obj("spec")["nodeName"] = chosen.Node.Name;
-            }
+                var next = current.ToNode();
+                if (current.Uid == pod.Uid && string.IsNullOrEmpty(next.Str("spec", "nodeName")))
+                {
+                    next.Obj("spec")["nodeName"] = chosen.Node.Name;
+                }
 
-            return next;
-        }, statusOnly: false));
+                return next;
+            }, statusOnly: false));
+        }
     }
 
     private static JsonObject RunningStatus(JsonObject pod, IPAddress podIp, IPAddress hostIp)
