@@ -7,6 +7,8 @@ namespace IstioPodNetwork.KubeSim.Tests;
 /// <summary>One KubeSim (two simulated nodes, no sandboxes) and a kubectl with its own cache, per test.</summary>
 public abstract class KubectlTestBase(ITestOutputHelper output) : SimulatorTestBase(new KubeSimOptions { Nodes = ["node-a", "node-b"] })
 {
+    private readonly List<string> manifests = [];
+
     protected ITestOutputHelper Output { get; } = output;
 
     internal Kubectl Kubectl { get; private set; } = null!;
@@ -20,15 +22,22 @@ public abstract class KubectlTestBase(ITestOutputHelper output) : SimulatorTestB
     public override async Task DisposeAsync()
     {
         Kubectl.Dispose();
+        foreach (var file in manifests)
+        {
+            File.Delete(file);
+        }
+
         await base.DisposeAsync();
     }
 
     protected async Task<JsonObject> GetJsonAsync(params string[] args) =>
         JsonNode.Parse(await Kubectl.OkAsync(["get", .. args, "-o", "json"]))!.AsObject();
 
-    protected static async Task<string> WriteManifestAsync(string text)
+    /// <summary>Writes a manifest to a temporary file, removed after the test.</summary>
+    protected async Task<string> WriteManifestAsync(string text)
     {
         var path = Path.Combine(Path.GetTempPath(), $"kubesim-{Guid.NewGuid():N}.yaml");
+        manifests.Add(path);
         await File.WriteAllTextAsync(path, text);
         return path;
     }
@@ -187,8 +196,7 @@ public sealed class KubectlApplyTests(ITestOutputHelper output) : KubectlTestBas
         var generations = (await GetJsonAsync("deployments"))["items"]!.AsArray().Select(d => d.Long("metadata", "generation"));
         Assert.All(generations, g => Assert.Equal(1, g));
 
-        var changed = Path.Combine(Path.GetTempPath(), $"bookinfo-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(changed, (await File.ReadAllTextAsync(Bookinfo)).Replace("examples-bookinfo-reviews-v1:1.20.1", "examples-bookinfo-reviews-v1:1.20.2", StringComparison.Ordinal));
+        var changed = await WriteManifestAsync((await File.ReadAllTextAsync(Bookinfo)).Replace("examples-bookinfo-reviews-v1:1.20.1", "examples-bookinfo-reviews-v1:1.20.2", StringComparison.Ordinal));
         var third = await Kubectl.OkAsync("apply", "-f", changed);
         Assert.Equal(["deployment.apps/reviews-v1 configured"], third.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.EndsWith(" unchanged", StringComparison.Ordinal)).ToArray());
 
