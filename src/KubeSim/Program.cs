@@ -1,2 +1,3 @@
-await Console.Error.WriteLineAsync("kubesim: not yet available");
-return 1;
+using IstioPodNetwork.KubeSim.Hosting;
+
+return await KubeSimCommand.RunAsync(args, Console.Out, Console.Error);

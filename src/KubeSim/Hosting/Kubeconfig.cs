@@ -1,0 +1,33 @@
+using System.Text;
+
+namespace IstioPodNetwork.KubeSim.Hosting;
+
+/// <summary>A kubeconfig for KubeSim: one cluster, one context (namespace default), a token KubeSim ignores (the C# client insists on some credential).</summary>
+internal static class Kubeconfig
+{
+    public const string Name = "kubesim";
+
+    public static string Render(Uri server)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("apiVersion: v1");
+        text.AppendLine("kind: Config");
+        text.AppendLine("clusters:");
+        text.AppendLine($"- name: {Name}");
+        text.AppendLine("  cluster:");
+        text.AppendLine($"    server: \"{server.GetLeftPart(UriPartial.Authority)}\"");
+        text.AppendLine("contexts:");
+        text.AppendLine($"- name: {Name}");
+        text.AppendLine("  context:");
+        text.AppendLine($"    cluster: {Name}");
+        text.AppendLine($"    user: {Name}");
+        text.AppendLine("    namespace: default");
+        text.AppendLine($"current-context: {Name}");
+        text.AppendLine("preferences: {}");
+        text.AppendLine("users:");
+        text.AppendLine($"- name: {Name}");
+        text.AppendLine("  user:");
+        text.AppendLine("    token: kubesim");
+        return text.ToString();
+    }
+}

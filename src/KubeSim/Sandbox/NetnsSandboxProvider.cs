@@ -1,0 +1,197 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using IstioPodNetwork.KubeSim.Net;
+using Microsoft.Extensions.Logging;
+
+namespace IstioPodNetwork.KubeSim.Sandbox;
+
+/// <summary>
+/// Real sandboxes. Per node: netns "&lt;prefix&gt;-node-&lt;name&gt;" with bridge cbr0 holding the pod gateway
+/// (and, with an uplink, a veth "&lt;prefix&gt;u&lt;index&gt;" from the caller's bridge whose node end "uplink" holds
+/// the node IP). Per pod: netns "&lt;prefix&gt;-pod-&lt;uid&gt;" whose eth0 is a veth from the node's cbr0 holding the
+/// pod IP (default route via the gateway, lo up), and a `sleep infinity` started in that netns through
+/// nsenter and moved into a kubelet-like cgroup carrying the pod UID in every configured hierarchy.
+/// </summary>
+internal sealed class NetnsSandboxProvider(string prefix, string cgroupMount, IReadOnlyList<string> hierarchies, UplinkOptions? uplink, ILogger logger) : ISandboxProvider
+{
+    private const string NodeBridge = "cbr0";
+    private readonly ConcurrentDictionary<string, Made> made = new();
+
+    public async Task<string?> CreateNodeAsync(NodePlan plan, CancellationToken cancellationToken)
+    {
+        var netns = $"{prefix}-node-{plan.Name}";
+        await Command.IpAsync("netns", "add", netns);
+        try
+        {
+            var commands = new List<string>
+            {
+                "link set lo up",
+                $"link add {NodeBridge} type bridge",
+                $"addr add {plan.Gateway}/{plan.PodPrefixLength} dev {NodeBridge}",
+                $"link set {NodeBridge} up",
+            };
+            if (uplink is null)
+            {
+                commands.Add($"addr add {plan.NodeIp}/32 dev lo");
+            }
+
+            await Command.IpBatchAsync(netns, commands, cancellationToken);
+            if (uplink is not null)
+            {
+                var rootEnd = $"{prefix}u{plan.Index}";
+                await Command.IpAsync("link", "add", rootEnd, "type", "veth", "peer", "name", "uplink", "netns", netns);
+                await Command.IpAsync("link", "set", rootEnd, "master", uplink.Bridge, "up");
+                await Command.IpBatchAsync(netns, [$"addr add {plan.NodeIp}/{plan.UplinkPrefixLength} dev uplink", "link set uplink up"], cancellationToken);
+            }
+        }
+        catch
+        {
+            await DeleteNetnsAsync(netns);
+            throw;
+        }
+
+        logger.LogInformation("Node {Node}: netns {Netns}, bridge {Bridge} {Gateway}/{Length}, node IP {NodeIp}", plan.Name, netns, NodeBridge, plan.Gateway, plan.PodPrefixLength, plan.NodeIp);
+        return netns;
+    }
+
+    public Task RemoveNodeAsync(SimulatedNode node) =>
+        node.NetnsName is null ? Task.CompletedTask : DeleteNetnsAsync(node.NetnsName);
+
+    public async Task<PodSandbox> CreatePodAsync(PodPlan plan, CancellationToken cancellationToken)
+    {
+        var netns = $"{prefix}-pod-{plan.Uid}";
+        var hostVeth = "veth" + plan.Uid.Replace("-", string.Empty, StringComparison.Ordinal)[..11];
+        var containerId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var directories = CgroupLayout.Directories(plan.Node.CgroupDriver, plan.QosClass, plan.Uid, containerId);
+        var sandbox = new PodSandbox(plan.Namespace, plan.Name, plan.Uid, plan.Node.Name, [plan.PodIp], netns, null, directories[^1], containerId);
+        await Command.IpAsync("netns", "add", netns);
+        made[plan.Uid] = new Made(null, directories);
+        try
+        {
+            await Command.IpAsync("-n", plan.Node.NetnsName!, "link", "add", hostVeth, "type", "veth", "peer", "name", "eth0", "netns", netns);
+            await Command.IpAsync("-n", plan.Node.NetnsName!, "link", "set", hostVeth, "master", NodeBridge, "up");
+            await Command.IpBatchAsync(
+                netns,
+                ["link set lo up", $"addr add {plan.PodIp}/{plan.PrefixLength} dev eth0", "link set eth0 up", $"route add default via {plan.Node.Gateway}"],
+                cancellationToken);
+            var process = StartSandboxProcess(netns);
+            sandbox = sandbox with { Pid = process.Id };
+            made[plan.Uid] = new Made(process, directories);
+            JoinCgroups(directories, process.Id);
+        }
+        catch
+        {
+            await RemovePodAsync(sandbox);
+            throw;
+        }
+
+        logger.LogInformation("Pod {Namespace}/{Name} ({Uid}): netns {Netns}, IP {Ip}, pid {Pid}, cgroup {Cgroup}", plan.Namespace, plan.Name, plan.Uid, netns, plan.PodIp, sandbox.Pid, sandbox.CgroupPath);
+        return sandbox;
+    }
+
+    /// <summary>Kills the process, removes its cgroup directories leaf first (shared parents only when empty), then the netns (and with it the veth pair).</summary>
+    public async Task RemovePodAsync(PodSandbox sandbox)
+    {
+        if (made.TryRemove(sandbox.Uid, out var parts))
+        {
+            if (parts.Process is { } process)
+            {
+                try
+                {
+                    process.Kill();
+                    await process.WaitForExitAsync();
+                }
+                catch (InvalidOperationException)
+                {
+                    // It had already exited.
+                }
+
+                process.Dispose();
+            }
+
+            foreach (var hierarchy in hierarchies)
+            {
+                foreach (var directory in parts.Directories.Reverse())
+                {
+                    RemoveCgroup(Path.Combine(cgroupMount, hierarchy) + directory);
+                }
+            }
+        }
+
+        if (sandbox.NetnsName is not null)
+        {
+            await DeleteNetnsAsync(sandbox.NetnsName);
+        }
+    }
+
+    private static Process StartSandboxProcess(string netns)
+    {
+        var info = new ProcessStartInfo("nsenter")
+        {
+            // Redirected so the sandbox holds no pipe of ours (a parent reading our output would never see it end).
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { $"--net=/run/netns/{netns}", "--", "sleep", "infinity" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start the sandbox process");
+    }
+
+    private void JoinCgroups(IReadOnlyList<string> directories, int pid)
+    {
+        foreach (var hierarchy in hierarchies)
+        {
+            var leaf = Path.Combine(cgroupMount, hierarchy) + directories[^1];
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    // Another instance may remove an emptied shared parent (kubepods) between our mkdir and our write.
+                    Directory.CreateDirectory(leaf);
+                    File.WriteAllText(Path.Combine(leaf, "cgroup.procs"), pid.ToString(CultureInfo.InvariantCulture));
+                    break;
+                }
+                catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException && attempt < 5)
+                {
+                }
+            }
+        }
+    }
+
+    private void RemoveCgroup(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+        catch (IOException e)
+        {
+            // A shared parent (kubepods, a QoS level) still holds other pods: it stays.
+            logger.LogDebug("cgroup {Directory} kept: {Reason}", directory, e.Message);
+        }
+    }
+
+    private async Task DeleteNetnsAsync(string netns)
+    {
+        try
+        {
+            await Command.IpAsync("netns", "delete", netns);
+        }
+        catch (InvalidOperationException e)
+        {
+            logger.LogWarning("Could not delete netns {Netns}: {Reason}", netns, e.Message);
+        }
+    }
+
+    private sealed record Made(Process? Process, IReadOnlyList<string> Directories);
+}
