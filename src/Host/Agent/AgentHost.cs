@@ -90,7 +90,7 @@ public static class AgentHost
     {
         var cluster = Cluster.Get(system);
         cluster.RegisterOnMemberUp(() =>
-            Log.Information("Agent {Address} is Up in the cluster ({Members} member(s))", cluster.SelfAddress, cluster.State.Members.Count));
+            Log.Information("Agent {Address} is Up in the cluster", cluster.SelfAddress));
         if (settings.Seeds.IsEmpty)
         {
             Log.Information("No seeds configured: {Address} joins itself", cluster.SelfAddress);

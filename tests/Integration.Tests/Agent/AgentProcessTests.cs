@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using IstioPodNetwork.Integration.Tests.Support;
 using IstioPodNetwork.Testing;
 using Xunit.Abstractions;
 
@@ -7,29 +8,25 @@ namespace IstioPodNetwork.Integration.Tests.Agent;
 public sealed class AgentProcessTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task The_agent_joins_its_one_node_cluster_and_leaves_it_on_SIGTERM_within_5_seconds()
+    public async Task The_agent_joins_its_one_node_cluster_becomes_ready_and_leaves_on_SIGTERM_within_5_seconds()
     {
-        var healthPort = FreePort.Next();
-        await using var agent = ChildProcess.Start(
-            Binaries.Ipnc,
-            ["agent", "--remoting-port", "0", "--health-port", healthPort.ToString(), "--health-host", "127.0.0.1", "--command-port", FreePort.Next().ToString()],
-            output);
+        await using var agent = await RunningAgent.StartAsync("node-a", output);
         using var http = new HttpClient();
 
         await Eventually.HoldsAsync(
-            async () => (await http.GetAsync(new Uri($"http://127.0.0.1:{healthPort}/readyz"))).IsSuccessStatusCode,
+            async () => (await http.GetAsync(new Uri(agent.Health, "readyz"))).IsSuccessStatusCode,
             TimeSpan.FromSeconds(30),
-            "the agent reporting ready (an Up member)");
-        await agent.WaitForLineAsync(l => l.Contains("is Up in the cluster (1 member(s))", StringComparison.Ordinal), TimeSpan.FromSeconds(5), "the Up log line");
+            "the agent reporting ready (an Up member whose watches have synced)");
+        await agent.Process.WaitForLineAsync(l => l.Contains($"Agent {agent.Address} is Up in the cluster", StringComparison.Ordinal), TimeSpan.FromSeconds(5), "the Up log line");
 
         var stopping = DateTime.UtcNow;
-        agent.Signal(PosixSignal.SIGTERM);
+        agent.Process.Signal(PosixSignal.SIGTERM);
 
-        Assert.True(await agent.WaitForExitAsync(TimeSpan.FromSeconds(5)), "the agent did not exit within 5 s of SIGTERM:\n" + agent.Tail());
+        Assert.True(await agent.Process.WaitForExitAsync(TimeSpan.FromSeconds(5)), "the agent did not exit within 5 s of SIGTERM:\n" + agent.Process.Tail());
         output.WriteLine($"exited {(DateTime.UtcNow - stopping).TotalMilliseconds:0} ms after SIGTERM");
-        Assert.Equal(0, agent.ExitCode);
-        Assert.Contains(agent.Lines, l => l.Contains("as [Leaving]", StringComparison.Ordinal));
-        Assert.Contains(agent.Lines, l => l.Contains("Exiting completed", StringComparison.Ordinal));
+        Assert.Equal(0, agent.Process.ExitCode);
+        Assert.Contains(agent.Process.Lines, l => l.Contains("as [Leaving]", StringComparison.Ordinal));
+        Assert.Contains(agent.Process.Lines, l => l.Contains("Exiting completed", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -37,7 +34,7 @@ public sealed class AgentProcessTests(ITestOutputHelper output)
     {
         await using var agent = ChildProcess.Start(
             Binaries.Ipnc,
-            ["agent"],
+            ["agent", "--node-name", "node-a"],
             output,
             new Dictionary<string, string?> { ["IPNC_REMOTING_PORT"] = "many" });
 
@@ -46,5 +43,19 @@ public sealed class AgentProcessTests(ITestOutputHelper output)
         Assert.Equal(
             "ipnc: invalid setting remoting-port: \"many\" (from environment variable IPNC_REMOTING_PORT) is not a port number from 0 to 65535",
             Assert.Single(agent.Lines));
+    }
+
+    [Fact]
+    public async Task An_agent_with_no_API_to_talk_to_says_so_in_one_line_and_exits_2()
+    {
+        await using var agent = ChildProcess.Start(
+            Binaries.Ipnc,
+            ["agent", "--node-name", "node-a"],
+            output,
+            new Dictionary<string, string?> { ["KUBECONFIG"] = null, ["KUBERNETES_SERVICE_HOST"] = null });
+
+        Assert.True(await agent.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(2, agent.ExitCode);
+        Assert.StartsWith("ipnc: cannot reach the Kubernetes API: no Kubernetes API to talk to", Assert.Single(agent.Lines), StringComparison.Ordinal);
     }
 }

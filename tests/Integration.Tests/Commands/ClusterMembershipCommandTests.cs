@@ -1,3 +1,4 @@
+using IstioPodNetwork.Integration.Tests.Support;
 using System.Runtime.InteropServices;
 using IstioPodNetwork.Testing;
 using Xunit.Abstractions;

@@ -1,3 +1,4 @@
+using IstioPodNetwork.Integration.Tests.Support;
 using IstioPodNetwork.Testing;
 using Xunit.Abstractions;
 
@@ -129,11 +130,19 @@ public sealed class CommandOutputTests(TwoAgents agents, ITestOutputHelper outpu
         Assert.Contains(one.OutputLines, l => l.StartsWith("--state STATE", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Pods_on_an_agent_with_no_pods_says_so_in_one_line()
+    {
+        var run = await Ipnc.RunAsync(output, [A.Endpoint, "pods"]);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(["0 pods"], run.OutputLines);
+    }
+
     [Theory]
-    [InlineData("pods", "ipnc: this agent runs no /user/node-status actor, so it cannot answer pod states")]
-    [InlineData("pod describe default/web", "ipnc: this agent runs no /user/node-status actor, so it cannot answer pod states")]
-    [InlineData("pod retry default/web", "ipnc: this agent runs no /user/pod-supervisor actor, so it cannot answer pod retry")]
-    public async Task Pod_commands_on_an_agent_without_its_pod_actors_fail_with_one_clear_line(string command, string message)
+    [InlineData("pod describe default/ghost", "ipnc: pod default/ghost is not known to this agent (see 'ipnc pods')")]
+    [InlineData("pod retry default/ghost", "ipnc: pod default/ghost is not on this node")]
+    public async Task Pod_commands_about_an_unknown_pod_fail_with_one_clear_line(string command, string message)
     {
         var run = await Ipnc.RunAsync(output, [A.Endpoint, .. command.Split(' ')]);
 

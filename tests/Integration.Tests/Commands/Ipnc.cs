@@ -1,3 +1,4 @@
+using IstioPodNetwork.Integration.Tests.Support;
 using System.Text.Json;
 using IstioPodNetwork.Testing;
 using Xunit.Abstractions;

@@ -1,3 +1,5 @@
+using IstioPodNetwork.Integration.Tests.Support;
+
 namespace IstioPodNetwork.Integration.Tests.Commands;
 
 /// <summary>Two agents in one cluster, node-a (the seed) and node-b, shared by tests that only look.</summary>
