@@ -70,7 +70,7 @@ public sealed class PodActor : FSM<PodState, PodData>
         {
             ProgrammingSlotGranted => Apply(e.StateData),
             StepDone done when done.Operation == e.StateData.Operation => done.Step.Succeeded
-                ? Verify(e.StateData)
+                ? Verify(Logged(e.StateData, done.Step))
                 : Fail(e.StateData, $"applying rules failed: {done.Step.Detail}", retryable: true),
             _ => null!,
         });
@@ -105,7 +105,7 @@ public sealed class PodActor : FSM<PodState, PodData>
             NetnsLocated located when located.Operation == e.StateData.Operation => located.Lookup is NetnsLookup.Found found
                 ? RemoveRules(e.StateData with { Netns = found })
                 : ClearMarks(e.StateData),
-            StepDone done when done.Operation == e.StateData.Operation => ClearMarks(e.StateData with { Error = done.Step.Succeeded ? null : done.Step.Detail }),
+            StepDone done when done.Operation == e.StateData.Operation => ClearMarks(Logged(e.StateData, done.Step) with { Error = done.Step.Succeeded ? null : done.Step.Detail }),
             Marked marked when marked.Operation == e.StateData.Operation => Stop(),
             _ => null!,
         });
@@ -291,6 +291,13 @@ public sealed class PodActor : FSM<PodState, PodData>
         }
 
         status.Tell(new PodStateChanged(pod, from, to, Now, to == PodState.Failed ? data.Error : null, data.Plan?.RulesText));
+    }
+
+    /// <summary>What an apply or remove did, on the pod's log line (the audit trail of what was changed in its netns).</summary>
+    private PodData Logged(PodData data, CaptureStep step)
+    {
+        log.Info("Pod {Namespace}/{Name} ({Uid}): {Detail}", data.Pod.Ref.Namespace, data.Pod.Ref.Name, data.Pod.Uid, step.Detail);
+        return data;
     }
 
     /// <summary>GoTo, except that staying in the same state is not a transition (no history entry, no log line).</summary>
