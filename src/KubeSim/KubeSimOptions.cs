@@ -52,6 +52,12 @@ public sealed record KubeSimOptions
     /// <summary>0 picks a free port.</summary>
     public int Port { get; init; }
 
+    /// <summary>
+    /// Serve HTTPS, as a real API server does, with a certificate authority made for this instance;
+    /// the kubeconfig carries it as certificate-authority-data. Off: plain HTTP.
+    /// </summary>
+    public bool Tls { get; init; }
+
     /// <summary>The test bridge owning a non-loopback <see cref="ListenAddress"/>; real interfaces (eth0) are refused.</summary>
     public string? ListenInterface { get; init; }
 

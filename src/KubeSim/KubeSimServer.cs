@@ -101,9 +101,16 @@ public sealed class KubeSimServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
+        var certificate = options.Tls ? ServingCertificate.Create(options.ListenAddress) : null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(options.ListenAddress, options.Port);
+            kestrel.Listen(options.ListenAddress, options.Port, listen =>
+            {
+                if (certificate is not null)
+                {
+                    listen.UseHttps(certificate.Serving);
+                }
+            });
             kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
         });
         builder.Services.AddRouting();
@@ -130,7 +137,7 @@ public sealed class KubeSimServer : IAsyncDisposable
                 kubeconfigPath = Path.Combine(temporary, "kubeconfig");
             }
 
-            await File.WriteAllTextAsync(kubeconfigPath, Kubeconfig.Render(url), cancellationToken);
+            await File.WriteAllTextAsync(kubeconfigPath, Kubeconfig.Render(url, certificate?.AuthorityPem), cancellationToken);
             sim = new KubeSimServer(app, store, simulator, faults, stopping, url, Path.GetFullPath(kubeconfigPath), temporary, prefix, network.Cluster.ToString());
             foreach (var node in options.Nodes)
             {

@@ -9,13 +9,14 @@ namespace IstioPodNetwork.KubeSim.Hosting;
 internal static class KubeSimCommand
 {
     public const string Usage = """
-        usage: kubesim [--listen ADDRESS:PORT] [--listen-interface NAME] [--kubeconfig-out FILE]
+        usage: kubesim [--listen ADDRESS:PORT] [--listen-interface NAME] [--tls] [--kubeconfig-out FILE]
                        [--node NAME]... [--sandbox none|netns] [--cgroup-driver cgroupfs|systemd]
                        [--cluster-cidr CIDR] [--uplink-bridge NAME --uplink-cidr CIDR] [--prefix PREFIX]
                        [--log-level debug|information|warning|error]
 
           --listen            where to serve (default 127.0.0.1:0, a free port); a non-loopback address must
                               belong to the test interface given with --listen-interface (never eth0)
+          --tls               serve HTTPS with a certificate authority made for this run (in the kubeconfig)
           --kubeconfig-out    write a kubeconfig for the server there (default: a temporary file, removed on exit)
           --node              register a simulated node (repeatable)
           --sandbox           netns: real network namespaces, veths and cgroups per pod (root); none (default)
@@ -112,6 +113,9 @@ internal static class KubeSimCommand
                 case "--listen":
                     var (address, port) = ParseEndpoint(Value());
                     options = options with { ListenAddress = address, Port = port };
+                    break;
+                case "--tls":
+                    options = options with { Tls = true };
                     break;
                 case "--listen-interface":
                     options = options with { ListenInterface = Value() };

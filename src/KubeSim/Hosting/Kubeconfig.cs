@@ -7,7 +7,7 @@ internal static class Kubeconfig
 {
     public const string Name = "kubesim";
 
-    public static string Render(Uri server)
+    public static string Render(Uri server, string? certificateAuthorityPem = null)
     {
         var text = new StringBuilder();
         text.AppendLine("apiVersion: v1");
@@ -16,6 +16,11 @@ internal static class Kubeconfig
         text.AppendLine($"- name: {Name}");
         text.AppendLine("  cluster:");
         text.AppendLine($"    server: \"{server.GetLeftPart(UriPartial.Authority)}\"");
+        if (certificateAuthorityPem is not null)
+        {
+            text.AppendLine($"    certificate-authority-data: {Convert.ToBase64String(Encoding.ASCII.GetBytes(certificateAuthorityPem))}");
+        }
+
         text.AppendLine("contexts:");
         text.AppendLine($"- name: {Name}");
         text.AppendLine("  context:");
