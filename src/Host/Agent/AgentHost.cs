@@ -30,7 +30,22 @@ public static class AgentHost
         builder.Configuration.Sources.Clear();
         builder.Services.AddSerilog();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
-        builder.WebHost.ConfigureKestrel(k => k.Listen(settings.HealthHost, settings.HealthPort));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(settings.HealthHost, settings.HealthPort);
+            if (settings.Seeds.IsEmpty && settings.Formation.Discovery != Discovery.None)
+            {
+                // Bootstrap's contact point: on the remoting address, where peers reach this agent.
+                if (System.Net.IPAddress.TryParse(settings.RemotingHost, out var address))
+                {
+                    kestrel.Listen(address, settings.Formation.ManagementPort);
+                }
+                else
+                {
+                    kestrel.ListenAnyIP(settings.Formation.ManagementPort);
+                }
+            }
+        });
 
         builder.Services.AddAkka(ActorSystemName, (akka, _) =>
         {
@@ -51,12 +66,14 @@ public static class AgentHost
                     SeedNodes = [.. settings.Seeds],
                     Roles = CommandEndpointHosting.MemberRoles(config, settings),
                 })
+                .WithClusterFormation(settings, client)
                 .WithNodeAgent(settings, client)
-                .AddStartup((system, _) => JoinWhenAlone(system, settings))
+                .AddStartup((system, _) => LogWhenUp(system))
                 .WithCommandEndpoint(settings);
         });
 
         var app = builder.Build();
+        ClusterFormation.MapContactPoint(app, settings);
         app.MapGet("/healthz", (ActorSystem system) => system.WhenTerminated.IsCompleted
             ? Results.Text("actor system terminated\n", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("ok\n"));
@@ -86,15 +103,9 @@ public static class AgentHost
         return app;
     }
 
-    private static void JoinWhenAlone(ActorSystem system, AgentSettings settings)
+    private static void LogWhenUp(ActorSystem system)
     {
         var cluster = Cluster.Get(system);
-        cluster.RegisterOnMemberUp(() =>
-            Log.Information("Agent {Address} is Up in the cluster", cluster.SelfAddress));
-        if (settings.Seeds.IsEmpty)
-        {
-            Log.Information("No seeds configured: {Address} joins itself", cluster.SelfAddress);
-            cluster.Join(cluster.SelfAddress);
-        }
+        cluster.RegisterOnMemberUp(() => Log.Information("Agent {Address} is Up in the cluster", cluster.SelfAddress));
     }
 }

@@ -5,6 +5,12 @@ using Serilog.Events;
 
 namespace IstioPodNetwork.Host.Configuration;
 
+public enum Discovery
+{
+    None,
+    Kubernetes,
+}
+
 public enum LogFormat
 {
     Text,
@@ -43,6 +49,21 @@ public static class SettingsCatalog
 
     public static readonly Setting<ImmutableArray<string>> Seeds = new(
         "seeds", "Akka addresses of seed agents; empty joins itself. The flag is --seed, repeatable.", SettingParsers.ListOf(SettingParsers.AkkaAddress));
+
+    public static readonly Setting<Discovery> Discovery = new(
+        "discovery", "How agents find each other without seeds: kubernetes (the DaemonSet's pods by label selector) or none (join itself).", SettingParsers.OneOf<Discovery>());
+
+    public static readonly Setting<string> DiscoverySelector = new(
+        "discovery-selector", "Label selector of the agents' pods, for discovery.", SettingParsers.Text);
+
+    public static readonly Setting<string> DiscoveryNamespace = new(
+        "discovery-namespace", "Namespace of the agents' pods; empty reads the service account's namespace.", SettingParsers.Text, "POD_NAMESPACE");
+
+    public static readonly Setting<int> ManagementPort = new(
+        "management-port", "Port of Akka Management (cluster bootstrap probes it; the container port named \"management\").", SettingParsers.Port);
+
+    public static readonly Setting<int> RequiredContactPoints = new(
+        "required-contact-points", "Contact points to see before a new cluster may be formed.", SettingParsers.IntegerAtLeast(1));
 
     public static readonly Setting<ImmutableArray<string>> ExcludedNamespaces = new(
         "excluded-namespaces", "Namespaces whose pods are never touched.", SettingParsers.ListOf(SettingParsers.KubernetesName));
@@ -89,6 +110,7 @@ public static class SettingsCatalog
     public static ImmutableArray<Setting> All { get; } =
     [
         NodeName, Kubeconfig, LogFormat, LogLevel, HealthHost, HealthPort, CommandPort, RemotingHost, RemotingPort, Seeds,
+        Discovery, DiscoverySelector, DiscoveryNamespace, ManagementPort, RequiredContactPoints,
         ExcludedNamespaces, MaxConcurrentProgramming, NetnsWait, NetnsRetryInterval, BackoffMin, BackoffMax, MaxRetries,
         CaptureOutboundPort, CaptureInboundPort, CaptureTunnelPort, CaptureExcludedInboundPorts, CaptureExcludedOutboundPorts, ProcRoot, IptablesBackend,
     ];

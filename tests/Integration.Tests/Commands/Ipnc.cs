@@ -18,9 +18,14 @@ public sealed record ClientRun(int ExitCode, string Output, string Error)
 /// <summary>Runs the real `ipnc` client binary, as an operator would through `kubectl exec`.</summary>
 public static class Ipnc
 {
-    public static async Task<ClientRun> RunAsync(ITestOutputHelper? output, params string[] args)
+    public static Task<ClientRun> RunAsync(ITestOutputHelper? output, params string[] args) => RunInAsync(null, output, args);
+
+    /// <summary>Runs the client inside network namespace <paramref name="netns"/> (where a node's agent listens on 127.0.0.1), or here when null.</summary>
+    public static async Task<ClientRun> RunInAsync(string? netns, ITestOutputHelper? output, params string[] args)
     {
-        await using var client = ChildProcess.Start(Binaries.Ipnc, args, output, label: "ipnc " + string.Join(' ', args));
+        await using var client = netns is null
+            ? ChildProcess.Start(Binaries.Ipnc, args, output, label: "ipnc " + string.Join(' ', args))
+            : ChildProcess.Start("ip", ["netns", "exec", netns, Binaries.Ipnc, .. args], output, label: "ipnc " + string.Join(' ', args));
         if (!await client.WaitForExitAsync(TimeSpan.FromSeconds(20)))
         {
             throw new TimeoutException($"ipnc {string.Join(' ', args)} did not end within 20 s:\n{client.Tail()}");

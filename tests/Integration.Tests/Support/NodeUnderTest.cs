@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using IstioPodNetwork.Kube;
 using IstioPodNetwork.KubeSim;
 using IstioPodNetwork.Testing;
@@ -117,7 +116,7 @@ public sealed class NodeUnderTest : IAsyncDisposable
     public async Task<string> RulesAsync(string ns, string name)
     {
         var sandbox = Sim.FindSandbox(ns, name) ?? throw new InvalidOperationException($"pod {ns}/{name} has no sandbox");
-        return await RunAsync(["ip", "netns", "exec", sandbox.NetnsName!, "iptables-save"]);
+        return await Shell.RunAsync(["ip", "netns", "exec", sandbox.NetnsName!, "iptables-save"]);
     }
 
     public async Task<IList<Corev1Event>> EventsAsync(string ns, string podName) =>
@@ -132,19 +131,5 @@ public sealed class NodeUnderTest : IAsyncDisposable
 
         Client.Dispose();
         await Sim.DisposeAsync();
-    }
-
-    private static async Task<string> RunAsync(string[] argv)
-    {
-        var info = new ProcessStartInfo(argv[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in argv.Skip(1))
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info)!;
-        var text = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
-        return process.ExitCode == 0 ? text : throw new InvalidOperationException($"{string.Join(' ', argv)} exited {process.ExitCode}: {await process.StandardError.ReadToEndAsync()}");
     }
 }

@@ -1,0 +1,58 @@
+using Akka.Actor;
+using Akka.Discovery;
+using IstioPodNetwork.Kube;
+using k8s;
+
+namespace IstioPodNetwork.Host.Agent;
+
+/// <summary>
+/// Akka discovery over the agent's own API client: the DaemonSet's pods by label selector. It stands
+/// in for Akka.Discovery.KubernetesApi, whose 1.5.73 build targets KubernetesClient 17 and fails at
+/// run time against the 19 and 21 the registry serves (MissingMethodException on V1PodList), and it
+/// uses the agent's kubeconfig or in-cluster configuration like every other API call.
+/// </summary>
+public sealed class KubernetesPeerDiscovery(ExtendedActorSystem system) : ServiceDiscovery
+{
+    public const string Method = "ipnc-kubernetes";
+
+    public static string Hocon => $$"""
+        akka.discovery {
+          method = {{Method}}
+          {{Method}}.class = "{{typeof(KubernetesPeerDiscovery).AssemblyQualifiedName}}"
+        }
+        """;
+
+    private readonly PeerSearch search = system.GetExtension<PeerSearch>()
+        ?? throw new InvalidOperationException("the peer search is registered before discovery starts");
+
+    public override async Task<Resolved> Lookup(Lookup lookup, TimeSpan resolveTimeout)
+    {
+        using var timeout = new CancellationTokenSource(resolveTimeout);
+        var peers = await AgentPeers.FindAsync(search.Client, search.Namespace, search.Selector, lookup.PortName, timeout.Token);
+        return new Resolved(lookup.ServiceName, peers.Select(p => new ResolvedTarget(p.Address.ToString(), p.Port, p.Address)));
+    }
+}
+
+/// <summary>What discovery needs from the agent: its API client and where its peers' pods are.</summary>
+public sealed class PeerSearch(IKubernetes client, string namespaceName, string selector) : IExtension
+{
+    public IKubernetes Client { get; } = client;
+
+    public string Namespace { get; } = namespaceName;
+
+    public string Selector { get; } = selector;
+
+    /// <summary>The namespace to search: the setting, else this pod's service-account namespace, else "default".</summary>
+    public static string NamespaceOf(string configured)
+    {
+        const string ServiceAccountNamespace = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+        return configured.Length > 0 ? configured
+            : File.Exists(ServiceAccountNamespace) ? File.ReadAllText(ServiceAccountNamespace).Trim()
+            : "default";
+    }
+}
+
+public sealed class PeerSearchProvider(PeerSearch search) : ExtensionIdProvider<PeerSearch>
+{
+    public override PeerSearch CreateExtension(ExtendedActorSystem system) => search;
+}

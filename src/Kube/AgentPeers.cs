@@ -1,0 +1,46 @@
+using System.Net;
+using k8s;
+using k8s.Models;
+
+namespace IstioPodNetwork.Kube;
+
+/// <summary>Where another agent can be reached: its pod IP and, when asked for, its named port.</summary>
+public sealed record PeerEndpoint(IPAddress Address, int? Port);
+
+/// <summary>The agents' own pods, found by label selector: how agents discover each other.</summary>
+public static class AgentPeers
+{
+    public static async Task<IReadOnlyList<PeerEndpoint>> FindAsync(
+        IKubernetes client, string namespaceName, string labelSelector, string? portName, CancellationToken cancellation)
+    {
+        var pods = await client.CoreV1.ListNamespacedPodAsync(namespaceName, labelSelector: labelSelector, cancellationToken: cancellation);
+        return [.. Reachable(pods.Items, portName)];
+    }
+
+    /// <summary>
+    /// Running pods that are not being deleted and have an IP; the port is the first container port whose
+    /// name contains <paramref name="portName"/> (pods without one are skipped when a name is asked for).
+    /// </summary>
+    public static IEnumerable<PeerEndpoint> Reachable(IEnumerable<V1Pod> pods, string? portName)
+    {
+        foreach (var pod in pods)
+        {
+            if (pod.Metadata?.DeletionTimestamp is not null || pod.Status?.Phase != "Running" || !IPAddress.TryParse(pod.Status.PodIP, out var address))
+            {
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(portName))
+            {
+                yield return new PeerEndpoint(address, null);
+                continue;
+            }
+
+            var port = pod.Spec?.Containers?.SelectMany(c => c.Ports ?? []).FirstOrDefault(p => p.Name?.Contains(portName, StringComparison.Ordinal) == true);
+            if (port is not null)
+            {
+                yield return new PeerEndpoint(address, port.ContainerPort);
+            }
+        }
+    }
+}
