@@ -14,7 +14,7 @@ public sealed class NodeStatusSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
     [Fact]
     public async Task A_pods_state_since_and_history_outlive_its_actors_restarts()
     {
-        var status = Sys.ActorOf(NodeStatus.Props("node-a"));
+        var status = Sys.ActorOf(NodeStatus.Props("node-a", ActorRefs.Nobody));
 
         status.Tell(Change(PodState.Pending, PodState.LocatingNetns, 0));
         status.Tell(Change(PodState.LocatingNetns, PodState.Failed, 1, error: "netns not found"));
@@ -32,7 +32,7 @@ public sealed class NodeStatusSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
     [Fact]
     public async Task The_history_keeps_only_the_most_recent_transitions()
     {
-        var status = Sys.ActorOf(NodeStatus.Props("node-a"));
+        var status = Sys.ActorOf(NodeStatus.Props("node-a", ActorRefs.Nobody));
 
         for (var i = 0; i < NodeStatus.HistoryLength + 5; i++)
         {
@@ -47,7 +47,7 @@ public sealed class NodeStatusSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
     [Fact]
     public async Task Reaching_Initialized_clears_the_last_error_and_a_forgotten_pod_disappears()
     {
-        var status = Sys.ActorOf(NodeStatus.Props("node-a"));
+        var status = Sys.ActorOf(NodeStatus.Props("node-a", ActorRefs.Nobody));
         status.Tell(Change(PodState.Verifying, PodState.Failed, 0, error: "drift"));
         status.Tell(Change(PodState.Annotating, PodState.Initialized, 1));
 
@@ -60,7 +60,7 @@ public sealed class NodeStatusSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
     [Fact]
     public async Task Readiness_needs_both_the_pod_list_and_the_namespace_set()
     {
-        var status = Sys.ActorOf(NodeStatus.Props("node-a"));
+        var status = Sys.ActorOf(NodeStatus.Props("node-a", ActorRefs.Nobody));
         Assert.False((await status.Ask<ReadinessResult>(new GetReadiness())).Ready);
 
         status.Tell(new PodsSynced(3));
@@ -68,6 +68,23 @@ public sealed class NodeStatusSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
 
         status.Tell(new OptedInNamespacesChanged([]));
         Assert.True((await status.Ask<ReadinessResult>(new GetReadiness())).Ready);
+    }
+
+    [Fact]
+    public async Task Changes_reach_the_replica_batched_and_only_when_something_changed()
+    {
+        var replica = CreateTestProbe();
+        var status = Sys.ActorOf(NodeStatus.Props("node-a", replica));
+        Assert.Empty((await replica.ExpectMsgAsync<NodePodsChanged>()).Pods);
+
+        for (var i = 0; i < 5; i++)
+        {
+            status.Tell(Change(PodState.Pending, PodState.LocatingNetns, i));
+        }
+
+        var batch = await replica.FishForMessageAsync<NodePodsChanged>(m => !m.Pods.IsEmpty, TimeSpan.FromSeconds(3));
+        Assert.Equal(PodState.LocatingNetns, Assert.Single(batch.Pods).State);
+        await replica.ExpectNoMsgAsync(NodeStatus.ReplicationInterval * 3);
     }
 
     private static PodStateChanged Change(PodState from, PodState to, int second, string? error = null) =>

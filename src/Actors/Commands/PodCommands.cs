@@ -32,7 +32,7 @@ public static class PodCommands
         var node = context.Get(NodeFilter);
         var ns = context.Get(NamespaceFilter);
         var state = context.Get(StateFilter);
-        var pods = (await PodStatusesAsync(context))
+        var pods = (await PodStatusesAsync(context)).Pods
             .Where(p => (node is null || p.Node == node) && (ns is null || p.Pod.Namespace == ns) && (state is null || p.State == state))
             .OrderBy(p => p.Pod.Namespace, StringComparer.Ordinal)
             .ThenBy(p => p.Pod.Name, StringComparer.Ordinal)
@@ -46,11 +46,11 @@ public static class PodCommands
 
     private static async Task DescribeAsync(CommandContext context)
     {
-        var name = context.Get(Pod);
-        var entry = (await PodStatusesAsync(context))
-            .Where(p => p.Pod.Namespace == name.Namespace && p.Pod.Name == name.Name)
-            .MaxBy(p => p.Since)
-            ?? throw new CommandFailedException($"pod {name} is not known to this agent (see 'ipnc pods')");
+        var known = await FindAsync(context, context.Get(Pod));
+        var entry = known.Local
+            ? known.Entry
+            : (await AgentActors.AskOnNodeAsync<PodStatusesResult>(context.System, known.Entry.Node, AgentActors.NodeStatus, new GetPodStatuses(), context.Cancellation))
+                .Pods.FirstOrDefault(p => p.Pod.Uid == known.Entry.Pod.Uid) ?? known.Entry;
         await context.WriteAsync(ObjectRecord.Of("pod", new PodView(
             entry.Pod.Namespace, entry.Pod.Name, entry.Pod.Uid, entry.Node, entry.State, entry.Since, entry.GaveUp, entry.LastError, entry.RulesInForce)));
         await context.WriteAsync(TableRecord.Of(
@@ -62,18 +62,36 @@ public static class PodCommands
     private static async Task RetryAsync(CommandContext context)
     {
         var name = context.Get(Pod);
-        var result = await AgentActors.AskAsync<RetryPodResult>(
-            context.System, AgentActors.PodSupervisor, new RetryPod(name.Namespace, name.Name), "pod retry", context.Cancellation);
+        var retry = new RetryPod(name.Namespace, name.Name);
+        var known = await FindAsync(context, name);
+        var result = known.Local
+            ? await AgentActors.AskAsync<RetryPodResult>(context.System, AgentActors.PodSupervisor, retry, "pod retry", context.Cancellation)
+            : await AgentActors.AskOnNodeAsync<RetryPodResult>(context.System, known.Entry.Node, AgentActors.PodSupervisor, retry, context.Cancellation);
         await context.WriteAsync(result.Accepted ? new MessageRecord(result.Message) : throw new CommandFailedException(result.Message));
     }
 
     /// <summary>
-    /// Where every pod command reads pod states: for now this node's
-    /// <see cref="NodeStatus"/>; when pod states are replicated across the
-    /// cluster, this one query becomes the replicated view and every command answers for all nodes.
+    /// Where every pod command reads pod states: every node's pods as replicated, with this node's own
+    /// taken fresh from its <see cref="NodeStatus"/> (what the replica holds of this node may lag, or
+    /// be left from before a restart).
     /// </summary>
-    private static async Task<ImmutableArray<PodStatusEntry>> PodStatusesAsync(CommandContext context) =>
-        (await AgentActors.AskAsync<PodStatusesResult>(context.System, AgentActors.NodeStatus, new GetPodStatuses(), "pod states", context.Cancellation)).Pods;
+    private static async Task<(string LocalNode, ImmutableArray<PodStatusEntry> Pods)> PodStatusesAsync(CommandContext context)
+    {
+        var local = await AgentActors.AskAsync<PodStatusesResult>(context.System, AgentActors.NodeStatus, new GetPodStatuses(), "pod states", context.Cancellation);
+        var cluster = await AgentActors.ClusterPodStatusesAsync(context.System, context.Cancellation);
+        return (local.Node, [.. local.Pods, .. (cluster?.Pods ?? []).Where(p => p.Node != local.Node)]);
+    }
+
+    /// <summary>The newest pod of that name anywhere in the cluster, and whether it is on this node.</summary>
+    private static async Task<(PodStatusEntry Entry, bool Local)> FindAsync(CommandContext context, PodName name)
+    {
+        var (localNode, pods) = await PodStatusesAsync(context);
+        var entry = pods
+            .Where(p => p.Pod.Namespace == name.Namespace && p.Pod.Name == name.Name)
+            .MaxBy(p => p.Since)
+            ?? throw new CommandFailedException($"pod {name} is not known to the cluster (see 'ipnc pods')");
+        return (entry, entry.Node == localNode);
+    }
 
     private sealed record PodRow(string Namespace, string Name, string Node, PodState State, DateTimeOffset Since, string? LastError);
 

@@ -18,7 +18,8 @@ public sealed record PodStatusEntry(
 
 public sealed record GetPodStatuses;
 
-public sealed record PodStatusesResult(ImmutableArray<PodStatusEntry> Pods);
+/// <summary>The pods of <paramref name="Node"/>, as its own agent sees them (with history and rules).</summary>
+public sealed record PodStatusesResult(string Node, ImmutableArray<PodStatusEntry> Pods);
 
 public sealed record GetReadiness;
 
@@ -32,15 +33,19 @@ public sealed record ReadinessResult(bool PodsSynced, bool NamespacesKnown)
 /// the state and a short history outlive the actor's restarts, and operators can
 /// ask for them.
 /// </summary>
-public sealed class NodeStatus : ReceiveActor
+public sealed class NodeStatus : ReceiveActor, IWithTimers
 {
     public const int HistoryLength = 20;
+
+    /// <summary>Changes are handed to the replica at most this often, so a burst is one replicated write, not hundreds.</summary>
+    public static readonly TimeSpan ReplicationInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly Dictionary<string, PodStatusEntry> pods = new(StringComparer.Ordinal);
     private bool podsSynced;
     private bool namespacesKnown;
+    private bool changedSinceReplicated = true;
 
-    public NodeStatus(string nodeName)
+    public NodeStatus(string nodeName, IActorRef replica)
     {
         Receive<PodStateChanged>(changed =>
         {
@@ -59,20 +64,40 @@ public sealed class NodeStatus : ReceiveActor
                 GaveUp: false,
                 changed.RulesInForce ?? known?.RulesInForce,
                 history.Add(changed));
+            changedSinceReplicated = true;
         });
         Receive<PodGaveUp>(gaveUp =>
         {
             if (pods.TryGetValue(gaveUp.Pod.Uid, out var known))
             {
                 pods[gaveUp.Pod.Uid] = known with { GaveUp = true, LastError = $"{known.LastError} ({gaveUp.Reason})" };
+                changedSinceReplicated = true;
             }
         });
-        Receive<PodForgotten>(forgotten => pods.Remove(forgotten.Pod.Uid));
+        Receive<PodForgotten>(forgotten => changedSinceReplicated |= pods.Remove(forgotten.Pod.Uid));
         Receive<PodsSynced>(_ => podsSynced = true);
         Receive<OptedInNamespacesChanged>(_ => namespacesKnown = true);
-        Receive<GetPodStatuses>(_ => Sender.Tell(new PodStatusesResult([.. pods.Values])));
+        Receive<GetPodStatuses>(_ => Sender.Tell(new PodStatusesResult(nodeName, [.. pods.Values])));
+        Receive<Replicate>(_ =>
+        {
+            if (changedSinceReplicated)
+            {
+                changedSinceReplicated = false;
+                replica.Tell(new NodePodsChanged([.. pods.Values]));
+            }
+        });
         Receive<GetReadiness>(_ => Sender.Tell(new ReadinessResult(podsSynced, namespacesKnown)));
     }
 
-    public static Props Props(string nodeName) => Akka.Actor.Props.Create(() => new NodeStatus(nodeName));
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <param name="replica">Where this node's pod states go to be shared with the cluster (<see cref="PodStateReplica"/>).</param>
+    public static Props Props(string nodeName, IActorRef replica) => Akka.Actor.Props.Create(() => new NodeStatus(nodeName, replica));
+
+    protected override void PreStart() => Timers.StartPeriodicTimer("replicate", Replicate.Instance, ReplicationInterval);
+
+    private sealed record Replicate
+    {
+        public static readonly Replicate Instance = new();
+    }
 }

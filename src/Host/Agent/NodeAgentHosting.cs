@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Tools.Singleton;
 using Akka.Hosting;
 using IstioPodNetwork.Actors.Namespaces;
 using IstioPodNetwork.Actors.Pods;
@@ -21,7 +22,9 @@ public static class NodeAgentHosting
     public static AkkaConfigurationBuilder WithNodeAgent(this AkkaConfigurationBuilder builder, AgentSettings settings, IKubernetes client) =>
         builder.WithActors((system, registry) =>
         {
-            var status = system.ActorOf(NodeStatus.Props(settings.NodeName), "node-status");
+            var replica = system.ActorOf(PodStateReplica.Props(settings.NodeName), "pod-state-replica");
+            registry.Register<PodStateReplica>(replica);
+            var status = system.ActorOf(NodeStatus.Props(settings.NodeName, replica), "node-status");
             registry.Register<NodeStatus>(status);
 
             var capture = new NodeCapture(
@@ -34,7 +37,19 @@ public static class NodeAgentHosting
             registry.Register<PodSupervisor>(supervisor);
 
             system.ActorOf(PodWatcher.Props(new ResilientWatch<V1Pod>(WatchSources.PodsOnNode(client, settings.NodeName)), supervisor), "pod-watcher");
-            system.ActorOf(NamespaceWatcher.Props(new ResilientWatch<V1Namespace>(WatchSources.Namespaces(client)), supervisor), "namespace-watcher");
+            var namespaces = new ResilientWatch<V1Namespace>(WatchSources.Namespaces(client));
+            if (settings.NamespaceWatch == NamespaceWatch.PerNode)
+            {
+                system.ActorOf(NamespaceWatcher.Props(namespaces, supervisor), "namespace-watcher");
+                return;
+            }
+
+            // One watcher for the cluster, on its oldest member; it writes the set through its own node's
+            // replica, and every node's replica tells that node's supervisor.
+            var namespaceReplica = system.ActorOf(OptedInNamespacesReplica.Props(supervisor), "opted-in-namespaces");
+            system.ActorOf(
+                ClusterSingletonManager.Props(NamespaceWatcher.Props(namespaces, namespaceReplica), PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system)),
+                "namespace-watcher");
         });
 
     private static PodSupervisorSettings SupervisorSettings(AgentSettings settings) => new(

@@ -53,15 +53,20 @@ public static class SettingParsers
             : Parsed.Fail<string>("a host name or IP address");
     });
 
+    /// <summary>One of an enum's names, written in kebab case (PerNode is "per-node"), any letter case.</summary>
     public static SettingParser<TEnum> OneOf<TEnum>()
         where TEnum : struct, Enum
     {
-        var names = string.Join(", ", Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant()));
+        var names = string.Join(", ", Enum.GetNames<TEnum>().Select(Kebab));
         return new(raw =>
-            Enum.TryParse<TEnum>(raw.Trim(), ignoreCase: true, out var value) && Enum.IsDefined(value) && !int.TryParse(raw, out _)
-                ? Parsed.Ok<TEnum>(value)
+            Enum.GetValues<TEnum>().FirstOrDefault(v => string.Equals(Kebab(v.ToString()), raw.Trim(), StringComparison.OrdinalIgnoreCase)) is var value
+            && string.Equals(Kebab(value.ToString()), raw.Trim(), StringComparison.OrdinalIgnoreCase)
+                ? Parsed.Ok(value)
                 : Parsed.Fail<TEnum>($"one of {names}"));
     }
+
+    private static string Kebab(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
     /// <summary>A comma-separated list (HOCON arrays arrive joined the same way) of items each parsed by <paramref name="item"/>.</summary>
     public static SettingParser<ImmutableArray<TItem>> ListOf<TItem>(SettingParser<TItem> item) => new(raw =>

@@ -11,6 +11,12 @@ public enum Discovery
     Kubernetes,
 }
 
+public enum NamespaceWatch
+{
+    Singleton,
+    PerNode,
+}
+
 public enum LogFormat
 {
     Text,
@@ -65,6 +71,9 @@ public static class SettingsCatalog
     public static readonly Setting<int> RequiredContactPoints = new(
         "required-contact-points", "Contact points to see before a new cluster may be formed.", SettingParsers.IntegerAtLeast(1));
 
+    public static readonly Setting<NamespaceWatch> NamespaceWatch = new(
+        "namespace-watch", "Who watches namespaces: singleton (one agent, shared through distributed data) or per-node (every agent).", SettingParsers.OneOf<NamespaceWatch>());
+
     public static readonly Setting<ImmutableArray<string>> ExcludedNamespaces = new(
         "excluded-namespaces", "Namespaces whose pods are never touched.", SettingParsers.ListOf(SettingParsers.KubernetesName));
 
@@ -110,7 +119,7 @@ public static class SettingsCatalog
     public static ImmutableArray<Setting> All { get; } =
     [
         NodeName, Kubeconfig, LogFormat, LogLevel, HealthHost, HealthPort, CommandPort, RemotingHost, RemotingPort, Seeds,
-        Discovery, DiscoverySelector, DiscoveryNamespace, ManagementPort, RequiredContactPoints,
+        Discovery, DiscoverySelector, DiscoveryNamespace, ManagementPort, RequiredContactPoints, NamespaceWatch,
         ExcludedNamespaces, MaxConcurrentProgramming, NetnsWait, NetnsRetryInterval, BackoffMin, BackoffMax, MaxRetries,
         CaptureOutboundPort, CaptureInboundPort, CaptureTunnelPort, CaptureExcludedInboundPorts, CaptureExcludedOutboundPorts, ProcRoot, IptablesBackend,
     ];

@@ -84,7 +84,7 @@ public sealed class PodCommandsSpecs : Akka.TestKit.Xunit2.TestKit
 
         var error = await Assert.ThrowsAsync<CommandFailedException>(() => RecordingOutput.RunAsync(Sys, "pod describe apps/ghost"));
 
-        Assert.Equal("pod apps/ghost is not known to this agent (see 'ipnc pods')", error.Message);
+        Assert.Equal("pod apps/ghost is not known to the cluster (see 'ipnc pods')", error.Message);
     }
 
     [Fact]
@@ -104,13 +104,13 @@ public sealed class PodCommandsSpecs : Akka.TestKit.Xunit2.TestKit
         var refused = await Assert.ThrowsAsync<CommandFailedException>(() => RecordingOutput.RunAsync(Sys, "pod retry apps/ghost"));
 
         Assert.Equal("pod apps/web will be programmed again", Assert.IsType<MessageRecord>(Assert.Single(accepted.Records)).Text);
-        Assert.Equal("pod apps/ghost is not on this node", refused.Message);
+        Assert.Equal("pod apps/ghost is not known to the cluster (see 'ipnc pods')", refused.Message);
     }
 
     [Theory]
     [InlineData("pods", "this agent runs no /user/node-status actor, so it cannot answer pod states")]
     [InlineData("pod describe apps/web", "this agent runs no /user/node-status actor, so it cannot answer pod states")]
-    [InlineData("pod retry apps/web", "this agent runs no /user/pod-supervisor actor, so it cannot answer pod retry")]
+    [InlineData("pod retry apps/web", "this agent runs no /user/node-status actor, so it cannot answer pod states")]
     public async Task Without_the_agents_pod_actors_a_pod_command_fails_with_one_clear_message(string line, string message)
     {
         var error = await Assert.ThrowsAsync<CommandFailedException>(() => RecordingOutput.RunAsync(Sys, line));
@@ -118,5 +118,5 @@ public sealed class PodCommandsSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(message, error.Message);
     }
 
-    private IActorRef StartNodeStatus() => Sys.ActorOf(NodeStatus.Props("node-a"), AgentActors.NodeStatus);
+    private IActorRef StartNodeStatus() => Sys.ActorOf(NodeStatus.Props("node-a", ActorRefs.Nobody), AgentActors.NodeStatus);
 }

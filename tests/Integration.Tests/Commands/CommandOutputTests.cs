@@ -140,8 +140,8 @@ public sealed class CommandOutputTests(TwoAgents agents, ITestOutputHelper outpu
     }
 
     [Theory]
-    [InlineData("pod describe default/ghost", "ipnc: pod default/ghost is not known to this agent (see 'ipnc pods')")]
-    [InlineData("pod retry default/ghost", "ipnc: pod default/ghost is not on this node")]
+    [InlineData("pod describe default/ghost", "ipnc: pod default/ghost is not known to the cluster (see 'ipnc pods')")]
+    [InlineData("pod retry default/ghost", "ipnc: pod default/ghost is not known to the cluster (see 'ipnc pods')")]
     public async Task Pod_commands_about_an_unknown_pod_fail_with_one_clear_line(string command, string message)
     {
         var run = await Ipnc.RunAsync(output, [A.Endpoint, .. command.Split(' ')]);
