@@ -16,7 +16,7 @@ public abstract class KubectlTestBase(ITestOutputHelper output) : SimulatorTestB
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        Kubectl = new Kubectl(Sim, Output);
+        Kubectl = new Kubectl(Sim.KubeconfigPath, Output);
     }
 
     public override async Task DisposeAsync()

@@ -1,10 +1,9 @@
-using IstioPodNetwork.Testing;
 using Xunit.Abstractions;
 
-namespace IstioPodNetwork.KubeSim.Tests;
+namespace IstioPodNetwork.Testing;
 
-/// <summary>The real kubectl on PATH against one KubeSim, with a fresh discovery cache (a reused port must never see stale discovery).</summary>
-internal sealed class Kubectl(KubeSimServer sim, ITestOutputHelper output) : IDisposable
+/// <summary>The real kubectl on PATH against one API server, with a fresh discovery cache (a reused port must never see stale discovery).</summary>
+public sealed class Kubectl(string kubeconfigPath, ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private readonly DirectoryInfo cache = Directory.CreateTempSubdirectory("kubectl-cache-");
@@ -29,9 +28,9 @@ internal sealed class Kubectl(KubeSimServer sim, ITestOutputHelper output) : IDi
     }
 
     public ChildProcess Start(params string[] args) =>
-        ChildProcess.Start("kubectl", ["--kubeconfig", sim.KubeconfigPath, "--cache-dir", cache.FullName, .. args], output, label: "kubectl");
+        ChildProcess.Start("kubectl", ["--kubeconfig", kubeconfigPath, "--cache-dir", cache.FullName, .. args], output, label: "kubectl");
 
     public void Dispose() => cache.Delete(recursive: true);
 }
 
-internal sealed record KubectlResult(int ExitCode, string Output, string All);
+public sealed record KubectlResult(int ExitCode, string Output, string All);
