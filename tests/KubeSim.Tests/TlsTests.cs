@@ -1,3 +1,4 @@
+using IstioPodNetwork.Testing;
 using k8s;
 using k8s.Models;
 using Xunit.Abstractions;
@@ -11,7 +12,7 @@ public sealed class TlsTests(ITestOutputHelper output)
     {
         await using var sim = await KubeSimServer.StartAsync(new KubeSimOptions { Tls = true });
         Assert.Equal("https", sim.Url.Scheme);
-        using var kubectl = new Kubectl(sim, output);
+        using var kubectl = new Kubectl(sim.KubeconfigPath, output);
 
         Assert.Contains("kube-system", await kubectl.OkAsync("get", "ns"), StringComparison.Ordinal);
 

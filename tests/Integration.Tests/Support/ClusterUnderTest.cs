@@ -19,8 +19,9 @@ namespace IstioPodNetwork.Integration.Tests.Support;
 /// </summary>
 public sealed class ClusterUnderTest : IAsyncDisposable
 {
-    public const string AgentNamespace = "ipnc-system";
-    public const string Selector = "app.kubernetes.io/name=istio-pod-network-controller";
+    /// <summary>Where deploy/manifests installs the agents, and the selector its DaemonSet gives them.</summary>
+    public const string AgentNamespace = "istio-pod-network-controller";
+    public const string Selector = "app.kubernetes.io/name=istio-pod-network-controller,app.kubernetes.io/instance=istio-pod-network-controller";
     public const int RemotingPort = 4053;
     public const int ManagementPort = 8558;
     public const int HealthPort = 9111;
@@ -201,43 +202,15 @@ public sealed class ClusterUnderTest : IAsyncDisposable
 
     private static string Text(int number) => number.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>What the agents find each other by: a hostNetwork DaemonSet whose pods carry the selector's labels and the named management port.</summary>
+    /// <summary>
+    /// What the agents find each other by: the shipped manifests applied with kubectl, so that the
+    /// DaemonSet's pods (host network: the node's IP) carry the labels and the named management port
+    /// discovery looks for. KubeSim runs no containers; the test runs each pod's agent itself.
+    /// </summary>
     private async Task DeployAgentDaemonSetAsync()
     {
-        await CreateNamespaceAsync(AgentNamespace);
-        var labels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = "istio-pod-network-controller" };
-        await Client.AppsV1.CreateNamespacedDaemonSetAsync(
-            new V1DaemonSet
-            {
-                Metadata = new V1ObjectMeta { Name = "istio-pod-network-controller", NamespaceProperty = AgentNamespace },
-                Spec = new V1DaemonSetSpec
-                {
-                    Selector = new V1LabelSelector { MatchLabels = labels },
-                    Template = new V1PodTemplateSpec
-                    {
-                        Metadata = new V1ObjectMeta { Labels = labels },
-                        Spec = new V1PodSpec
-                        {
-                            HostNetwork = true,
-                            Containers =
-                            [
-                                new V1Container
-                                {
-                                    Name = "agent",
-                                    Image = "registry.example/ipnc:test",
-                                    Ports =
-                                    [
-                                        new V1ContainerPort { Name = "akka-remote", ContainerPort = RemotingPort },
-                                        new V1ContainerPort { Name = "management", ContainerPort = ManagementPort },
-                                        new V1ContainerPort { Name = "health", ContainerPort = HealthPort },
-                                    ],
-                                },
-                            ],
-                        },
-                    },
-                },
-            },
-            AgentNamespace);
+        using var kubectl = new Kubectl(Sim.KubeconfigPath, output);
+        await kubectl.OkAsync("apply", "-f", RepoRoot.File("deploy", "manifests"));
         await Eventually.HoldsAsync(
             async () => (await PodsAsync(AgentNamespace)).Count(p => p.Status?.Phase == "Running" && p.Status.PodIP is not null) == Sim.Nodes.Count,
             TimeSpan.FromSeconds(20),
