@@ -24,7 +24,8 @@ public sealed record PodData(
     DateTimeOffset? LocatingSince = null,
     string? Error = null,
     bool Retryable = false,
-    string? RemovalReason = null);
+    string? RemovalReason = null,
+    PodFailure? Failure = null);
 
 /// <summary>
 /// One pod's life on this node, as a state machine:
@@ -71,7 +72,7 @@ public sealed class PodActor : FSM<PodState, PodData>
             ProgrammingSlotGranted => Apply(e.StateData),
             StepDone done when done.Operation == e.StateData.Operation => done.Step.Succeeded
                 ? Verify(Logged(e.StateData, done.Step))
-                : Fail(e.StateData, $"applying rules failed: {done.Step.Detail}", retryable: true),
+                : Fail(e.StateData, $"applying rules failed: {done.Step.Detail}", PodFailure.ApplyFailed),
             _ => null!,
         });
 
@@ -79,7 +80,7 @@ public sealed class PodActor : FSM<PodState, PodData>
         {
             StepDone done when done.Operation == e.StateData.Operation => done.Step.Succeeded
                 ? Annotate(e.StateData)
-                : Fail(e.StateData, $"rules did not verify: {done.Step.Detail}", retryable: true),
+                : Fail(e.StateData, $"rules did not verify: {done.Step.Detail}", PodFailure.VerifyFailed),
             _ => null!,
         });
 
@@ -89,7 +90,7 @@ public sealed class PodActor : FSM<PodState, PodData>
             {
                 PodWriteOutcome.Written => Initialized(e.StateData),
                 PodWriteOutcome.PodGone => Stop(),
-                _ => Fail(e.StateData, $"marking the pod failed: {marked.Error}", retryable: true),
+                _ => Fail(e.StateData, $"marking the pod failed: {marked.Error}", PodFailure.MarkFailed),
             },
             _ => null!,
         });
@@ -152,7 +153,7 @@ public sealed class PodActor : FSM<PodState, PodData>
     private State<PodState, PodData> Plan(PodData data) => data.Pod.PodIps.IsEmpty ? Enter(PodState.Pending).Using(data) : capture.Plan(data.Pod) switch
     {
         CapturePlanning.Planned planned => Locate(data with { Plan = planned.Plan, Error = null, LocatingSince = null }),
-        CapturePlanning.Invalid invalid => Fail(data, Problems(invalid), retryable: false),
+        CapturePlanning.Invalid invalid => Fail(data, Problems(invalid), PodFailure.InvalidAnnotation),
         _ => throw new InvalidOperationException("unknown planning result"),
     };
 
@@ -174,9 +175,9 @@ public sealed class PodActor : FSM<PodState, PodData>
                 SetTimer("locate", new LocateAgain(), settings.NetnsRetryInterval);
                 return Stay().Using(data with { Error = notYet.Reason });
             case NetnsLookup.NotYet notYet:
-                return Fail(data, $"network namespace not found within {settings.NetnsWait.TotalSeconds:0.#} s: {notYet.Reason}", retryable: true);
+                return Fail(data, $"network namespace not found within {settings.NetnsWait.TotalSeconds:0.#} s: {notYet.Reason}", PodFailure.NetnsNotFound);
             case NetnsLookup.Failed failed:
-                return Fail(data, $"finding the network namespace failed: {failed.Reason}", retryable: true);
+                return Fail(data, $"finding the network namespace failed: {failed.Reason}", PodFailure.NetnsLookupFailed);
             default:
                 throw new InvalidOperationException("unknown netns lookup result");
         }
@@ -226,15 +227,17 @@ public sealed class PodActor : FSM<PodState, PodData>
             case CapturePlanning.Planned planned when planned.Plan.Fingerprint != data.Plan?.Fingerprint || StateName == PodState.Failed:
                 return Locate(data with { Plan = planned.Plan, Error = null, LocatingSince = null });
             case CapturePlanning.Invalid invalid when Problems(invalid) != data.Error:
-                return Fail(data, Problems(invalid), retryable: false);
+                return Fail(data, Problems(invalid), PodFailure.InvalidAnnotation);
             default:
                 return unchanged ?? Stay().Using(data);
         }
     }
 
-    private State<PodState, PodData> Fail(PodData data, string reason, bool retryable)
+    /// <summary>Every failure but an invalid annotation may pass with time, so it is retried after backoff.</summary>
+    private State<PodState, PodData> Fail(PodData data, string reason, PodFailure failure)
     {
-        var next = Next(data) with { Error = reason, Retryable = retryable };
+        var retryable = failure != PodFailure.InvalidAnnotation;
+        var next = Next(data) with { Error = reason, Retryable = retryable, Failure = failure };
         Mark(next.Operation, ct => marks.MarkFailedAsync(next.Pod.Ref, retryable ? "InitializationFailed" : "InvalidAnnotation", reason, ct));
         return GoTo(PodState.Failed).Using(next);
     }
@@ -290,7 +293,9 @@ public sealed class PodActor : FSM<PodState, PodData>
             log.Info("Pod {Namespace}/{Name} ({Uid}): {From} -> {To}", pod.Namespace, pod.Name, pod.Uid, from, to);
         }
 
-        status.Tell(new PodStateChanged(pod, from, to, Now, to == PodState.Failed ? data.Error : null, data.Plan?.RulesText));
+        status.Tell(to == PodState.Failed
+            ? new PodStateChanged(pod, from, to, Now, data.Error, data.Plan?.RulesText, data.Failure)
+            : new PodStateChanged(pod, from, to, Now, null, data.Plan?.RulesText));
     }
 
     /// <summary>What an apply or remove did, on the pod's log line (the audit trail of what was changed in its netns).</summary>

@@ -34,7 +34,19 @@ public sealed record ProgrammingSlotGranted;
 public sealed record ReleaseProgrammingSlot;
 
 /// <summary>A pod actor moved from one state to another (also the history entry kept for `ipnc pod describe`).</summary>
-public sealed record PodStateChanged(PodRef Pod, PodState From, PodState To, DateTimeOffset At, string? Error, string? RulesInForce);
+/// <param name="Failure">Which step failed, when <paramref name="To"/> is <see cref="PodState.Failed"/>.</param>
+public sealed record PodStateChanged(PodRef Pod, PodState From, PodState To, DateTimeOffset At, string? Error, string? RulesInForce, PodFailure? Failure = null);
+
+/// <summary>What a pod's failure was about, for counting failures by reason.</summary>
+public enum PodFailure
+{
+    InvalidAnnotation,
+    NetnsNotFound,
+    NetnsLookupFailed,
+    ApplyFailed,
+    VerifyFailed,
+    MarkFailed,
+}
 
 /// <summary>The pod is gone from this node; its status can be forgotten.</summary>
 public sealed record PodForgotten(PodRef Pod);

@@ -31,7 +31,8 @@ public sealed record ReadinessResult(bool PodsSynced, bool NamespacesKnown)
 /// <summary>
 /// The view of this node's pods: each pod actor reports its transitions here, so
 /// the state and a short history outlive the actor's restarts, and operators can
-/// ask for them.
+/// ask for them. Transitions and the node's pod list also go to the event stream,
+/// for whoever measures them (the metrics).
 /// </summary>
 public sealed class NodeStatus : ReceiveActor, IWithTimers
 {
@@ -65,6 +66,7 @@ public sealed class NodeStatus : ReceiveActor, IWithTimers
                 changed.RulesInForce ?? known?.RulesInForce,
                 history.Add(changed));
             changedSinceReplicated = true;
+            Context.System.EventStream.Publish(changed);
         });
         Receive<PodGaveUp>(gaveUp =>
         {
@@ -83,7 +85,9 @@ public sealed class NodeStatus : ReceiveActor, IWithTimers
             if (changedSinceReplicated)
             {
                 changedSinceReplicated = false;
-                replica.Tell(new NodePodsChanged([.. pods.Values]));
+                var current = new NodePodsChanged([.. pods.Values]);
+                replica.Tell(current);
+                Context.System.EventStream.Publish(current);
             }
         });
         Receive<GetReadiness>(_ => Sender.Tell(new ReadinessResult(podsSynced, namespacesKnown)));

@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Prometheus;
 using Serilog;
 
 namespace IstioPodNetwork.Host.Agent;
@@ -74,6 +75,7 @@ public static class AgentHost
 
         var app = builder.Build();
         ClusterFormation.MapContactPoint(app, settings);
+        app.MapMetrics("/metrics");
         app.MapGet("/healthz", (ActorSystem system) => system.WhenTerminated.IsCompleted
             ? Results.Text("actor system terminated\n", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("ok\n"));

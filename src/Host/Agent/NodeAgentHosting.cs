@@ -22,6 +22,7 @@ public static class NodeAgentHosting
     public static AkkaConfigurationBuilder WithNodeAgent(this AkkaConfigurationBuilder builder, AgentSettings settings, IKubernetes client) =>
         builder.WithActors((system, registry) =>
         {
+            system.ActorOf(AgentMetrics.Props(), "metrics");
             var replica = system.ActorOf(PodStateReplica.Props(settings.NodeName), "pod-state-replica");
             registry.Register<PodStateReplica>(replica);
             var status = system.ActorOf(NodeStatus.Props(settings.NodeName, replica), "node-status");

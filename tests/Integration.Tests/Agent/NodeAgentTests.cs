@@ -115,6 +115,16 @@ public sealed partial class NodeAgentTests(ITestOutputHelper output)
             }
         }
 
+        using var http = new HttpClient();
+        var metrics = await Eventually.ReturnsAsync(
+            async () => await http.GetStringAsync(new Uri(node.Agent!.Health, "metrics")) is var text && text.Contains("ipnc_pods{state=\"Initialized\"} 16", StringComparison.Ordinal) ? text : null,
+            TimeSpan.FromSeconds(10),
+            "the metrics counting 16 initialized pods");
+        Assert.Contains("ipnc_pods{state=\"Failed\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("ipnc_pod_failures_total{reason=\"InvalidAnnotation\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("ipnc_pod_programming_seconds_count 16", metrics, StringComparison.Ordinal);
+        Assert.Contains("ipnc_cluster_members{status=\"up\"} 1", metrics, StringComparison.Ordinal);
+
         var listing = await Ipnc.RunAsync(output, [node.Agent!.Endpoint, "pods"]);
         Assert.Equal(0, listing.ExitCode);
         Assert.Equal("17 pods (16 Initialized, 1 Failed)", listing.OutputLines[^1]);
@@ -142,6 +152,10 @@ public sealed partial class NodeAgentTests(ITestOutputHelper output)
         var second = await node.StartAgentAsync();
 
         await node.AwaitInitializedAsync("burst", names, Burst);
+        await Eventually.HoldsAsync(
+            () => second.Process.Lines.Count(l => l.Contains("-> Initialized", StringComparison.Ordinal)) == names.Count,
+            Burst,
+            "the restarted agent taking every pod to Initialized (verifying those done before the kill)");
 
         var log = first.Process.Lines.Concat(second.Process.Lines).ToList();
         foreach (var name in names)

@@ -30,8 +30,10 @@ public sealed partial class ClusterBehaviourTests(ITestOutputHelper output)
         await AwaitInitializedAsync(cluster, "mesh", AllNodes.SelectMany(n => new[] { $"{n}-a", $"{n}-b" }));
         foreach (var (node, agent) in cluster.Agents)
         {
-            var initializedHere = agent.Process.Lines.Where(l => l.Contains("-> Initialized", StringComparison.Ordinal)).Select(PodOf).Order().ToList();
-            Assert.Equal([$"mesh/{node}-a", $"mesh/{node}-b"], initializedHere);
+            // The marks reach the API just before the agent logs the transition: wait for the log, then compare.
+            List<string> InitializedHere() => agent.Process.Lines.Where(l => l.Contains("-> Initialized", StringComparison.Ordinal)).Select(PodOf).Order().ToList();
+            await Eventually.HoldsAsync(() => InitializedHere().Count >= 2, TimeSpan.FromSeconds(10), $"{node}'s agent logging its pods initialized");
+            Assert.Equal([$"mesh/{node}-a", $"mesh/{node}-b"], InitializedHere());
         }
 
         foreach (var node in AllNodes)
@@ -83,6 +85,10 @@ public sealed partial class ClusterBehaviourTests(ITestOutputHelper output)
         await cluster.MembersUpAsync("node-1", Settle, AllNodes);
         await AwaitInitializedAsync(cluster, "mesh", ["node-3-during"]);
 
+        await Eventually.HoldsAsync(
+            () => restarted.Process.Lines.Count(l => l.Contains("-> Initialized", StringComparison.Ordinal)) >= 2,
+            TimeSpan.FromSeconds(20),
+            "the restarted agent logging both of its pods initialized");
         var log = killed.Process.Lines.Concat(restarted.Process.Lines).ToList();
         foreach (var pod in new[] { "node-3-before", "node-3-during" })
         {
@@ -135,7 +141,10 @@ public sealed partial class ClusterBehaviourTests(ITestOutputHelper output)
         await AwaitInitializedAsync(cluster, "late", ["late-pod"]);
         var newHost = cluster.Agents.Values.Single(a => a.Node != host.Node && a.Process.Lines.Any(IsSingletonStart));
         var moved = LogTime(newHost.Process.Lines.First(IsSingletonStart));
-        var duringMove = LogTime(cluster.Agents[survivors[0]].Process.Lines.First(l => l.Contains("Pod known/during-move (", StringComparison.Ordinal) && l.Contains("-> Initialized", StringComparison.Ordinal)));
+        var duringMove = LogTime(await cluster.Agents[survivors[0]].Process.WaitForLineAsync(
+            l => l.Contains("Pod known/during-move (", StringComparison.Ordinal) && l.Contains("-> Initialized", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10),
+            "the during-move pod's Initialized log line"));
         output.WriteLine($"singleton moved to {newHost.Node} at {moved:HH:mm:ss.fff}; known/during-move initialized at {duringMove:HH:mm:ss.fff}");
         Assert.True(duringMove < moved, "pods of an already known namespace were initialized while the singleton was moving");
     }
