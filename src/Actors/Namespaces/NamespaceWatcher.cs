@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using IstioPodNetwork.Actors.Pods;
 using IstioPodNetwork.Kube;
+using IstioPodNetwork.Actors.Watching;
 using IstioPodNetwork.Kube.Watching;
 using k8s.Models;
 
@@ -12,11 +13,10 @@ namespace IstioPodNetwork.Actors.Namespaces;
 /// Keeps the set of namespaces annotated <c>istio-pod-network-controller/initialize: "true"</c>
 /// and tells <paramref name="subscriber"/> whenever it changes (and once when first synced).
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The cancellation source is disposed in PostStop, the end of the actor's life.")]
 public sealed class NamespaceWatcher : ReceiveActor
 {
     private readonly IResourceWatch<V1Namespace> watch;
-    private readonly CancellationTokenSource stopping = new();
+    private WatchFeed? feed;
     private readonly ILoggingAdapter log = Context.GetLogger();
     private ImmutableHashSet<string> optedIn = ImmutableHashSet<string>.Empty;
 
@@ -49,17 +49,9 @@ public sealed class NamespaceWatcher : ReceiveActor
         ns.Metadata.Annotations?.TryGetValue(PodMarkers.InitializeAnnotation, out var value) == true
         && bool.TryParse(value.Trim(), out var flag) && flag;
 
-    protected override void PreStart()
-    {
-        var self = Self;
-        _ = watch.RunAsync(notification => self.Tell(notification), stopping.Token);
-    }
+    protected override void PreStart() => feed = WatchFeed.Start(watch, Self);
 
-    protected override void PostStop()
-    {
-        stopping.Cancel();
-        stopping.Dispose();
-    }
+    protected override void PostStop() => feed?.Dispose();
 
     private void Publish(ImmutableHashSet<string> next, IActorRef subscriber)
     {

@@ -1,16 +1,16 @@
 using Akka.Actor;
 using Akka.Event;
+using IstioPodNetwork.Actors.Watching;
 using IstioPodNetwork.Kube.Watching;
 using k8s.Models;
 
 namespace IstioPodNetwork.Actors.Pods;
 
 /// <summary>Turns the node's pod watch into <see cref="PodObserved"/>/<see cref="PodRemoved"/> for the supervisor.</summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The cancellation source is disposed in PostStop, the end of the actor's life.")]
 public sealed class PodWatcher : ReceiveActor
 {
     private readonly IResourceWatch<V1Pod> watch;
-    private readonly CancellationTokenSource stopping = new();
+    private WatchFeed? feed;
     private readonly ILoggingAdapter log = Context.GetLogger();
 
     public PodWatcher(IResourceWatch<V1Pod> watch, IActorRef supervisor)
@@ -30,15 +30,7 @@ public sealed class PodWatcher : ReceiveActor
     public static Props Props(IResourceWatch<V1Pod> watch, IActorRef supervisor) =>
         Akka.Actor.Props.Create(() => new PodWatcher(watch, supervisor));
 
-    protected override void PreStart()
-    {
-        var self = Self;
-        _ = watch.RunAsync(notification => self.Tell(notification), stopping.Token);
-    }
+    protected override void PreStart() => feed = WatchFeed.Start(watch, Self);
 
-    protected override void PostStop()
-    {
-        stopping.Cancel();
-        stopping.Dispose();
-    }
+    protected override void PostStop() => feed?.Dispose();
 }
