@@ -14,16 +14,31 @@ internal static class ResourceCatalog
 
     public static readonly ResourceType Namespaces = new()
     {
-        Group = "", Version = "v1", Plural = "namespaces", Kind = "Namespace", Namespaced = false,
-        ShortNames = ["ns"], HasStatus = true, NameRule = NameRule.Label, PatchSchema = KubeSchemas.Namespace,
+        Group = "",
+        Version = "v1",
+        Plural = "namespaces",
+        Kind = "Namespace",
+        Namespaced = false,
+        ShortNames = ["ns"],
+        HasStatus = true,
+        NameRule = NameRule.Label,
+        PatchSchema = KubeSchemas.Namespace,
         Fields = [new("status.phase", ["status", "phase"])],
         Columns = [Column("Status", "string", 0, (o, _) => o.Str("status", "phase")), AgeColumn],
     };
 
     public static readonly ResourceType Pods = new()
     {
-        Group = "", Version = "v1", Plural = "pods", Kind = "Pod", Namespaced = true,
-        ShortNames = ["po"], Categories = Workloads, HasStatus = true, ReturnsDeletedObject = true, ResetsStatusOnCreate = true,
+        Group = "",
+        Version = "v1",
+        Plural = "pods",
+        Kind = "Pod",
+        Namespaced = true,
+        ShortNames = ["po"],
+        Categories = Workloads,
+        HasStatus = true,
+        ReturnsDeletedObject = true,
+        ResetsStatusOnCreate = true,
         PatchSchema = KubeSchemas.Pod,
         Fields =
         [
@@ -51,8 +66,14 @@ internal static class ResourceCatalog
 
     public static readonly ResourceType Nodes = new()
     {
-        Group = "", Version = "v1", Plural = "nodes", Kind = "Node", Namespaced = false,
-        ShortNames = ["no"], HasStatus = true, PatchSchema = KubeSchemas.Node,
+        Group = "",
+        Version = "v1",
+        Plural = "nodes",
+        Kind = "Node",
+        Namespaced = false,
+        ShortNames = ["no"],
+        HasStatus = true,
+        PatchSchema = KubeSchemas.Node,
         Fields = [new("spec.unschedulable", ["spec", "unschedulable"], "false")],
         Columns =
         [
@@ -70,7 +91,12 @@ internal static class ResourceCatalog
 
     public static readonly ResourceType Events = new()
     {
-        Group = "", Version = "v1", Plural = "events", Kind = "Event", Namespaced = true, ShortNames = ["ev"],
+        Group = "",
+        Version = "v1",
+        Plural = "events",
+        Kind = "Event",
+        Namespaced = true,
+        ShortNames = ["ev"],
         Fields =
         [
             .. new[] { "kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath" }
@@ -85,9 +111,17 @@ internal static class ResourceCatalog
 
     public static readonly ResourceType Services = new()
     {
-        Group = "", Version = "v1", Plural = "services", Kind = "Service", Namespaced = true,
-        ShortNames = ["svc"], Categories = Workloads, HasStatus = true, ResetsStatusOnCreate = true,
-        NameRule = NameRule.Rfc1035Label, PatchSchema = KubeSchemas.Service,
+        Group = "",
+        Version = "v1",
+        Plural = "services",
+        Kind = "Service",
+        Namespaced = true,
+        ShortNames = ["svc"],
+        Categories = Workloads,
+        HasStatus = true,
+        ResetsStatusOnCreate = true,
+        NameRule = NameRule.Rfc1035Label,
+        PatchSchema = KubeSchemas.Service,
         Columns =
         [
             Column("Type", "string", 0, (o, _) => o.Str("spec", "type")),
@@ -101,14 +135,23 @@ internal static class ResourceCatalog
 
     public static readonly ResourceType ConfigMaps = new()
     {
-        Group = "", Version = "v1", Plural = "configmaps", Kind = "ConfigMap", Namespaced = true, ShortNames = ["cm"],
+        Group = "",
+        Version = "v1",
+        Plural = "configmaps",
+        Kind = "ConfigMap",
+        Namespaced = true,
+        ShortNames = ["cm"],
         PatchSchema = KubeSchemas.MetadataOnly,
         Columns = [Column("Data", "integer", 0, (o, _) => (o["data"] as JsonObject)?.Count ?? 0), AgeColumn],
     };
 
     public static readonly ResourceType Secrets = new()
     {
-        Group = "", Version = "v1", Plural = "secrets", Kind = "Secret", Namespaced = true,
+        Group = "",
+        Version = "v1",
+        Plural = "secrets",
+        Kind = "Secret",
+        Namespaced = true,
         PatchSchema = KubeSchemas.MetadataOnly,
         Fields = [new("type", ["type"])],
         Columns =
@@ -121,15 +164,29 @@ internal static class ResourceCatalog
 
     public static readonly ResourceType ServiceAccounts = new()
     {
-        Group = "", Version = "v1", Plural = "serviceaccounts", Kind = "ServiceAccount", Namespaced = true,
-        ShortNames = ["sa"], ReturnsDeletedObject = true, PatchSchema = KubeSchemas.ServiceAccount,
+        Group = "",
+        Version = "v1",
+        Plural = "serviceaccounts",
+        Kind = "ServiceAccount",
+        Namespaced = true,
+        ShortNames = ["sa"],
+        ReturnsDeletedObject = true,
+        PatchSchema = KubeSchemas.ServiceAccount,
         Columns = [Column("Secrets", "integer", 0, (o, _) => (o["secrets"] as JsonArray)?.Count ?? 0), AgeColumn],
     };
 
     public static readonly ResourceType Deployments = new()
     {
-        Group = "apps", Version = "v1", Plural = "deployments", Kind = "Deployment", Namespaced = true,
-        ShortNames = ["deploy"], Categories = Workloads, HasStatus = true, TracksGeneration = true, ResetsStatusOnCreate = true,
+        Group = "apps",
+        Version = "v1",
+        Plural = "deployments",
+        Kind = "Deployment",
+        Namespaced = true,
+        ShortNames = ["deploy"],
+        Categories = Workloads,
+        HasStatus = true,
+        TracksGeneration = true,
+        ResetsStatusOnCreate = true,
         PatchSchema = KubeSchemas.Deployment,
         Columns =
         [
@@ -145,8 +202,16 @@ internal static class ResourceCatalog
 
     public static readonly ResourceType ReplicaSets = new()
     {
-        Group = "apps", Version = "v1", Plural = "replicasets", Kind = "ReplicaSet", Namespaced = true,
-        ShortNames = ["rs"], Categories = Workloads, HasStatus = true, TracksGeneration = true, ResetsStatusOnCreate = true,
+        Group = "apps",
+        Version = "v1",
+        Plural = "replicasets",
+        Kind = "ReplicaSet",
+        Namespaced = true,
+        ShortNames = ["rs"],
+        Categories = Workloads,
+        HasStatus = true,
+        TracksGeneration = true,
+        ResetsStatusOnCreate = true,
         PatchSchema = KubeSchemas.ReplicaSetOrDaemonSet,
         Columns =
         [
@@ -159,8 +224,16 @@ internal static class ResourceCatalog
 
     public static readonly ResourceType DaemonSets = new()
     {
-        Group = "apps", Version = "v1", Plural = "daemonsets", Kind = "DaemonSet", Namespaced = true,
-        ShortNames = ["ds"], Categories = Workloads, HasStatus = true, TracksGeneration = true, ResetsStatusOnCreate = true,
+        Group = "apps",
+        Version = "v1",
+        Plural = "daemonsets",
+        Kind = "DaemonSet",
+        Namespaced = true,
+        ShortNames = ["ds"],
+        Categories = Workloads,
+        HasStatus = true,
+        TracksGeneration = true,
+        ResetsStatusOnCreate = true,
         PatchSchema = KubeSchemas.ReplicaSetOrDaemonSet,
         Columns =
         [
@@ -176,7 +249,11 @@ internal static class ResourceCatalog
 
     public static readonly ResourceType Leases = new()
     {
-        Group = "coordination.k8s.io", Version = "v1", Plural = "leases", Kind = "Lease", Namespaced = true,
+        Group = "coordination.k8s.io",
+        Version = "v1",
+        Plural = "leases",
+        Kind = "Lease",
+        Namespaced = true,
         PatchSchema = KubeSchemas.MetadataOnly,
         Columns = [Column("Holder", "string", 0, (o, _) => o.Str("spec", "holderIdentity") ?? ""), AgeColumn],
     };
@@ -206,8 +283,13 @@ internal static class ResourceCatalog
 
     private static ResourceType Rbac(string plural, string kind, bool namespaced) => new()
     {
-        Group = "rbac.authorization.k8s.io", Version = "v1", Plural = plural, Kind = kind, Namespaced = namespaced,
-        NameRule = NameRule.PathSegment, PatchSchema = KubeSchemas.MetadataOnly,
+        Group = "rbac.authorization.k8s.io",
+        Version = "v1",
+        Plural = plural,
+        Kind = kind,
+        Namespaced = namespaced,
+        NameRule = NameRule.PathSegment,
+        PatchSchema = KubeSchemas.MetadataOnly,
         Columns = [AgeColumn],
     };
 
