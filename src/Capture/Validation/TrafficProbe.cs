@@ -36,7 +36,7 @@ public abstract record ProbeResult
     /// <summary>The connection landed on the stand-in proxy.</summary>
     public sealed record Captured(Landing Landing) : ProbeResult
     {
-        public override string ToString() => $"captured: landed on the proxy port ({Landing.Local}) with original destination {Landing.IntendedDestination}";
+        public override string ToString() => $"captured, landed on the proxy port ({Landing.Local}) with original destination {Landing.IntendedDestination}";
     }
 
     /// <summary>The connection was made, to something other than the stand-in proxy; <paramref name="Answer"/> is the first line that server sent, if any.</summary>
@@ -44,19 +44,19 @@ public abstract record ProbeResult
     public sealed record Bypassed(IPEndPoint Source, string Answer) : ProbeResult
     {
         public override string ToString() =>
-            $"not captured: connected past the proxy port{(Answer.Length == 0 ? string.Empty : $" (the server said \"{Answer}\")")}";
+            $"not captured, connected past the proxy port{(Answer.Length == 0 ? string.Empty : $" (the server said \"{Answer}\")")}";
     }
 
     /// <summary>No connection (refused, unreachable, no answer in time), and the stand-in proxy saw none.</summary>
     public sealed record NotConnected(string Reason) : ProbeResult
     {
-        public override string ToString() => $"not captured: {Reason}, and the proxy port saw nothing";
+        public override string ToString() => $"not captured, {Reason} and the proxy port saw nothing";
     }
 
     /// <summary>The probe could not run: the netns cannot be joined, the proxy port is taken there.</summary>
     public sealed record NotRun(string Reason) : ProbeResult
     {
-        public override string ToString() => $"not checked: {Reason}";
+        public override string ToString() => $"not checked, {Reason}";
     }
 }
 

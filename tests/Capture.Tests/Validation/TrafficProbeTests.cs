@@ -42,6 +42,6 @@ public sealed class TrafficProbeTests
 
         var notConnected = Assert.IsType<ProbeResult.NotConnected>(result);
         Assert.Equal("connection refused", notConnected.Reason);
-        Assert.Equal("not captured: connection refused, and the proxy port saw nothing", notConnected.ToString());
+        Assert.Equal("not captured, connection refused and the proxy port saw nothing", notConnected.ToString());
     }
 }
