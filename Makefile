@@ -41,6 +41,7 @@ demo: deps
 
 bench:
 	$(DOTNET) run -c Release --project bench/Capture.Bench
+	$(DOTNET) run -c Release --project bench/Agent.Bench
 
 format:
 	$(DOTNET) format $(SOLUTION)
