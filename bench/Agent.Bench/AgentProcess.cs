@@ -9,6 +9,7 @@ internal sealed class AgentProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly Queue<string> lastLines = new();
+    private readonly StreamWriter? log = Environment.GetEnvironmentVariable("AGENT_BENCH_LOG") is { Length: > 0 } path ? new StreamWriter(path) : null;
 
     private AgentProcess(Process process) => this.process = process;
 
@@ -71,14 +72,14 @@ internal sealed class AgentProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>VmRSS and VmHWM (peak) from /proc/PID/status, in MB.</summary>
-    public (double Rss, double Peak) Memory()
+    /// <summary>/proc/PID/status in MB: VmRSS, its anonymous, file-backed and shared parts, and VmHWM (the peak).</summary>
+    public Memory Memory()
     {
         var fields = File.ReadLines($"/proc/{Pid}/status")
             .Select(l => l.Split(':', 2))
             .Where(p => p.Length == 2)
-            .ToDictionary(p => p[0], p => p[1].Trim(), StringComparer.Ordinal);
-        return (Kilobytes(fields["VmRSS"]) / 1024, Kilobytes(fields["VmHWM"]) / 1024);
+            .ToDictionary(p => p[0], p => Kilobytes(p[1].Trim()) / 1024, StringComparer.Ordinal);
+        return new Memory(fields["VmRSS"], fields["RssAnon"], fields["RssFile"], fields["RssShmem"], fields["VmHWM"]);
     }
 
     /// <summary>User plus system CPU time the agent has used, from /proc/PID/stat.</summary>
@@ -107,9 +108,14 @@ internal sealed class AgentProcess : IAsyncDisposable
 
         await process.WaitForExitAsync();
         process.Dispose();
+        if (log is not null)
+        {
+            await log.DisposeAsync();
+        }
     }
 
-    private static double Kilobytes(string value) => double.Parse(value.Split(' ')[0], CultureInfo.InvariantCulture);
+    private static double Kilobytes(string value) =>
+        double.TryParse(value.Split(' ')[0], NumberStyles.Number, CultureInfo.InvariantCulture, out var kilobytes) ? kilobytes : 0;
 
     private static int FreePort()
     {
@@ -127,6 +133,7 @@ internal sealed class AgentProcess : IAsyncDisposable
 
         lock (lastLines)
         {
+            log?.WriteLine(line);
             lastLines.Enqueue(line);
             if (lastLines.Count > 40)
             {
@@ -135,3 +142,6 @@ internal sealed class AgentProcess : IAsyncDisposable
         }
     }
 }
+
+/// <summary>An agent's memory in MB: resident (VmRSS = anonymous + file-backed + shared) and its peak (VmHWM).</summary>
+internal sealed record Memory(double Rss, double Anonymous, double File, double Shared, double Peak);
