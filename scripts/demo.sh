@@ -8,6 +8,8 @@
 # DEMO_PREFIX (prefix of KubeSim's netns and interfaces, at most 8 letters or digits).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# $EPOCHREALTIME and awk then agree on the decimal point.
+export LC_ALL=C
 
 configuration=${CONFIGURATION:-Release}
 ipnc=${IPNC:-src/Host/bin/$configuration/net10.0/ipnc}
@@ -124,6 +126,7 @@ show "kubesim --sandbox netns --node $node --prefix $prefix --kubeconfig-out $KU
 kubesim_pid=$!
 wait_for_line "$work/kubesim.log" "kubesim: ready" "$kubesim_pid" "KubeSim ready line" 30
 echo "kubesim (pid $kubesim_pid): $(grep -m1 'kubesim: ready' "$work/kubesim.log")"
+echo "(kubectl below runs with KUBECONFIG=$KUBECONFIG and a fresh --cache-dir)"
 node_netns=/run/netns/$(kubectl get node "$node" -o jsonpath='{.metadata.annotations.kubesim\.io/netns}')
 echo "node $node: network namespace $node_netns, pod range $(kubectl get node "$node" -o jsonpath='{.spec.podCIDR}')"
 
