@@ -217,4 +217,4 @@ show "ipnc probe --netns $reviews_netns --inbound $reviews_ip:9080 --from-netns 
 
 summary="$wanted of $wanted bookinfo pods initialized by the agent $init_seconds s after kubectl apply;
 capture proven with real TCP: productpage -> reviews:9080 landed on 15001 with its original destination,
-the node -> reviews:9080 landed on 15006, and the proxy's own uid 1337 went past the proxy port."
+the node -> reviews:9080 landed on 15006, and the proxy's own uid 1337 was not captured."
