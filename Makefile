@@ -33,11 +33,15 @@ test: deps build
 	scripts/test-summary.sh $(RESULTS) || status=1; \
 	exit $$status
 
-demo:
-	@echo "make demo: not yet available (issue 5 brings it)"; exit 1
+# Builds only what the demo runs (ipnc and kubesim), then runs it; see scripts/demo.sh.
+demo: deps
+	$(DOTNET) build src/KubeSim/KubeSim.csproj -c $(CONFIGURATION) -warnaserror
+	$(DOTNET) build src/Host/Host.csproj -c $(CONFIGURATION) -warnaserror
+	@CONFIGURATION=$(CONFIGURATION) scripts/demo.sh
 
 bench:
 	$(DOTNET) run -c Release --project bench/Capture.Bench
+	$(DOTNET) run -c Release --project bench/Agent.Bench
 
 format:
 	$(DOTNET) format $(SOLUTION)

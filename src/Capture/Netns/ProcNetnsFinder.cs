@@ -17,22 +17,67 @@ namespace IstioPodNetwork.Capture.Netns;
 /// </summary>
 public sealed partial class ProcNetnsFinder(string procRoot) : INetnsFinder
 {
-    public Task<NetnsLookup> FindAsync(string podUid, ImmutableArray<IPAddress> podIps, CancellationToken cancellationToken) =>
-        Task.Run(() => Find(podUid, podIps, cancellationToken), cancellationToken);
+    private readonly Lock gate = new();
+    private Task<ProcScan>? running;
+    private Task<ProcScan>? queued;
 
-    private NetnsLookup Find(string podUid, ImmutableArray<IPAddress> podIps, CancellationToken cancellationToken)
+    public async Task<NetnsLookup> FindAsync(string podUid, ImmutableArray<IPAddress> podIps, CancellationToken cancellationToken)
     {
         if (podIps.IsDefaultOrEmpty)
         {
             return new NetnsLookup.NotYet($"pod {podUid} has no IP yet");
         }
 
+        var scan = await NextScan().WaitAsync(cancellationToken);
+        return scan.Failure is { } failure ? new NetnsLookup.Failed(failure) : Find(scan, podUid, podIps);
+    }
+
+    /// <summary>
+    /// A scan of the proc root that starts after this call, so no lookup reads a /proc older than its request.
+    /// Lookups that arrive while a scan runs share the one queued after it: a burst of pods costs a few scans,
+    /// not one each (each reads every process, so one per pod would grow with the square of the burst).
+    /// </summary>
+    private Task<ProcScan> NextScan()
+    {
+        lock (gate)
+        {
+            if (queued is not null)
+            {
+                return queued;
+            }
+
+            if (running is null || running.IsCompleted)
+            {
+                running = Task.Run(Scan);
+                return running;
+            }
+
+            queued = running.ContinueWith(
+                _ =>
+                {
+                    lock (gate)
+                    {
+                        (running, queued) = (queued, null);
+                    }
+
+                    return Scan();
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Default);
+            return queued;
+        }
+    }
+
+    /// <summary>Every process outside the host netns that a pod's cgroup path names, indexed by pod UID.</summary>
+    private ProcScan Scan()
+    {
         // The host netns is PID 1's. Where PID 1's links cannot be read (a sandbox that hides its init),
         // the agent's own netns stands in for it: the agent runs with hostNetwork.
         var hostNetns = ReadLink(Path.Combine(procRoot, "1", "ns", "net")) ?? ReadLink("/proc/self/ns/net");
         if (hostNetns is null)
         {
-            return new NetnsLookup.Failed($"cannot read the host network namespace {Path.Combine(procRoot, "1", "ns", "net")}");
+            return ProcScan.Failed($"cannot read the host network namespace {Path.Combine(procRoot, "1", "ns", "net")}");
         }
 
         IEnumerable<string> entries;
@@ -42,15 +87,14 @@ public sealed partial class ProcNetnsFinder(string procRoot) : INetnsFinder
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return new NetnsLookup.Failed($"cannot list {procRoot}: {e.Message}");
+            return ProcScan.Failed($"cannot list {procRoot}: {e.Message}");
         }
 
-        var wanted = NormaliseUid(podUid);
-        var candidates = new List<(int Pid, string Netns, ulong StartTime)>();
+        var byPod = new Dictionary<string, List<(int Pid, string Netns)>>(StringComparer.Ordinal);
+        var buffer = new byte[16 * 1024];
         var scanned = 0;
         foreach (var directory in entries)
         {
-            cancellationToken.ThrowIfCancellationRequested();
             if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
             {
                 continue;
@@ -58,12 +102,31 @@ public sealed partial class ProcNetnsFinder(string procRoot) : INetnsFinder
 
             scanned++;
             var netns = ReadLink(Path.Combine(directory, "ns", "net"));
-            if (netns is null || netns == hostNetns || !BelongsToPod(ReadText(Path.Combine(directory, "cgroup")), wanted))
+            if (netns is null || netns == hostNetns)
             {
                 continue;
             }
 
-            if (StartTime(ReadText(Path.Combine(directory, "stat"))) is { } startTime)
+            foreach (var uid in PodUids(ReadCgroup(Path.Combine(directory, "cgroup"), buffer)))
+            {
+                if (!byPod.TryGetValue(uid, out var processes))
+                {
+                    byPod[uid] = processes = [];
+                }
+
+                processes.Add((pid, netns));
+            }
+        }
+
+        return new ProcScan(null, scanned, byPod);
+    }
+
+    private NetnsLookup Find(ProcScan scan, string podUid, ImmutableArray<IPAddress> podIps)
+    {
+        var candidates = new List<(int Pid, string Netns, ulong StartTime)>();
+        foreach (var (pid, netns) in scan.ByPod.GetValueOrDefault(NormaliseUid(podUid)) ?? [])
+        {
+            if (StartTime(ReadText(Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture), "stat"))) is { } startTime)
             {
                 candidates.Add((pid, netns, startTime));
             }
@@ -71,7 +134,7 @@ public sealed partial class ProcNetnsFinder(string procRoot) : INetnsFinder
 
         if (candidates.Count == 0)
         {
-            return new NetnsLookup.NotYet($"no process of pod {podUid} outside the host network namespace yet ({scanned} processes scanned)");
+            return new NetnsLookup.NotYet($"no process of pod {podUid} outside the host network namespace yet ({scan.Scanned} processes scanned)");
         }
 
         var accepted = candidates
@@ -91,33 +154,34 @@ public sealed partial class ProcNetnsFinder(string procRoot) : INetnsFinder
         return new NetnsLookup.Found(Path.Combine(procRoot, oldest.Pid.ToString(CultureInfo.InvariantCulture), "ns", "net"), oldest.Pid);
     }
 
-    /// <summary>True when a path of the cgroup file names the pod: a segment <c>pod&lt;uid&gt;</c> or <c>…-pod&lt;uid&gt;.slice</c>, '-' or '_' alike.</summary>
-    internal static bool BelongsToPod(string? cgroupFile, string normalisedUid)
+    /// <summary>The pod UIDs a cgroup file's paths name (normalised): segments <c>pod&lt;uid&gt;</c> or <c>…-pod&lt;uid&gt;.slice</c>, '-' or '_' alike.</summary>
+    internal static HashSet<string> PodUids(string? cgroupFile)
     {
-        if (cgroupFile is null)
-        {
-            return false;
-        }
-
-        foreach (var line in cgroupFile.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        var uids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in (cgroupFile ?? string.Empty).Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var parts = line.Split(':', 3);
-            if (parts.Length < 3)
+            if (parts.Length < 3 || !parts[2].Contains("pod", StringComparison.Ordinal))
             {
                 continue;
             }
 
             foreach (var segment in parts[2].Split('/', StringSplitOptions.RemoveEmptyEntries))
             {
-                var match = PodSegment().Match(segment);
-                if (match.Success && NormaliseUid(match.Groups["uid"].Value) == normalisedUid)
+                if (!segment.Contains("pod", StringComparison.Ordinal))
                 {
-                    return true;
+                    continue;
+                }
+
+                var match = PodSegment().Match(segment);
+                if (match.Success)
+                {
+                    uids.Add(NormaliseUid(match.Groups["uid"].Value));
                 }
             }
         }
 
-        return false;
+        return uids;
     }
 
     internal static string NormaliseUid(string uid) => uid.Replace('_', '-').ToLowerInvariant();
@@ -182,6 +246,31 @@ public sealed partial class ProcNetnsFinder(string procRoot) : INetnsFinder
 
     private static string? ReadLink(string path) => Processes.Libc.ReadLink(path);
 
+    /// <summary>
+    /// A process's cgroup file, as text only when it names a pod at all. A scan reads one per process outside
+    /// the host netns, so it reads into the scan's buffer instead of allocating a reader per file.
+    /// </summary>
+    private static string? ReadCgroup(string path, byte[] buffer)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(path);
+            var length = 0;
+            int read;
+            while (length < buffer.Length && (read = RandomAccess.Read(handle, buffer.AsSpan(length), length)) > 0)
+            {
+                length += read;
+            }
+
+            var content = buffer.AsSpan(0, length);
+            return content.IndexOf("pod"u8) >= 0 ? System.Text.Encoding.UTF8.GetString(content) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     private static string? ReadText(string path)
     {
         try
@@ -196,4 +285,10 @@ public sealed partial class ProcNetnsFinder(string procRoot) : INetnsFinder
 
     [GeneratedRegex(@"^(?:.*-)?pod(?<uid>[0-9A-Za-z_-]+?)(?:\.slice)?\z", RegexOptions.CultureInvariant)]
     private static partial Regex PodSegment();
+
+    /// <summary>One pass over the proc root: the pod processes by normalised pod UID, or why it could not be read.</summary>
+    private sealed record ProcScan(string? Failure, int Scanned, Dictionary<string, List<(int Pid, string Netns)>> ByPod)
+    {
+        public static ProcScan Failed(string reason) => new(reason, 0, []);
+    }
 }

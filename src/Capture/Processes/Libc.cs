@@ -17,6 +17,14 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
     public static partial int SetNs(int fd, int nsType);
 
+    /// <summary>setfsuid(2): per thread; returns the previous fsuid. Sockets take their owner (iptables' owner match) from it.</summary>
+    [LibraryImport("libc", EntryPoint = "setfsuid")]
+    public static partial int SetFsUid(uint uid);
+
+    /// <summary>setfsgid(2): per thread; returns the previous fsgid.</summary>
+    [LibraryImport("libc", EntryPoint = "setfsgid")]
+    public static partial int SetFsGid(uint gid);
+
     public static string LastError() => Marshal.GetLastPInvokeErrorMessage();
 
     /// <summary>readlink(2); null when the path is not a link or cannot be read. Also reads /proc's namespace links (<c>net:[4026531840]</c>), which FileInfo.LinkTarget does not.</summary>

@@ -15,6 +15,7 @@ public static class IpncCli
             AgentCommand.Create(),
             WaitCommand.Create(),
             RulesCommand.Create(),
+            ProbeCommand.Create(),
             VersionCommand(),
         };
 

@@ -36,19 +36,8 @@ public static class RulesCommand
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
-            CaptureDefaults defaults;
-            try
+            if (!settingOptions.TryBuild(parse, values => CaptureSettings.From(values).Defaults, out var defaults))
             {
-                var config = LayeredConfig.Load(LayeredConfig.DefaultBaseFile, null);
-                defaults = SettingValues.Build(config, SettingValues.ProcessEnvironment(), settingOptions.Given(parse), values => CaptureSettings.From(values).Defaults);
-            }
-            catch (SettingsException e)
-            {
-                foreach (var problem in e.Problems)
-                {
-                    await error.WriteLineAsync("ipnc: " + problem);
-                }
-
                 return ExitCodes.Usage;
             }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
 using IstioPodNetwork.Host.Configuration;
 
 namespace IstioPodNetwork.Host.Cli;
@@ -48,5 +49,28 @@ public sealed class SettingOptions
         }
 
         return given;
+    }
+
+    /// <summary>
+    /// Builds a tool's settings from the HOCON.conf next to the binary, the environment and these flags; when one
+    /// is invalid, writes one line per problem to the command's error output and returns false (exit code 2).
+    /// </summary>
+    public bool TryBuild<T>(ParseResult parse, Func<SettingValues, T> build, [MaybeNullWhen(false)] out T value)
+    {
+        try
+        {
+            value = SettingValues.Build(LayeredConfig.Load(LayeredConfig.DefaultBaseFile, null), SettingValues.ProcessEnvironment(), Given(parse), build);
+            return true;
+        }
+        catch (SettingsException e)
+        {
+            foreach (var problem in e.Problems)
+            {
+                parse.InvocationConfiguration.Error.WriteLine("ipnc: " + problem);
+            }
+
+            value = default;
+            return false;
+        }
     }
 }

@@ -3,19 +3,21 @@ using IstioPodNetwork.Capture.Processes;
 using IstioPodNetwork.Capture.Programming;
 using IstioPodNetwork.Capture.Spec;
 using IstioPodNetwork.Capture.Tests.Infrastructure;
+using IstioPodNetwork.Capture.Validation;
 using IstioPodNetwork.Testing;
 
 namespace IstioPodNetwork.Capture.Tests.Traffic;
 
 /// <summary>
-/// Real TCP through real rules: a stand-in pod netns and a test host netns joined by a veth pair, a
-/// stand-in proxy in the pod listening on 15001/15006 and reporting SO_ORIGINAL_DST, servers on the
-/// test host reporting that they were reached directly.
+/// Real TCP through real rules, proven with the product's <see cref="TrafficProbe"/>: a stand-in pod netns and
+/// a test host netns joined by a veth pair, the probe's stand-in proxy in the pod reporting SO_ORIGINAL_DST,
+/// and servers on the test host that greet with their name, so a connection that went past the proxy says where it went.
 /// </summary>
 public sealed class TrafficCaptureTests
 {
     private const uint AppUid = 1000;
     private const int AppPort = 8080;
+    private const int OtherPort = 9090;
 
     public static TheoryData<IptablesBackendChoice> Backends => [IptablesBackendChoice.Nft, IptablesBackendChoice.Legacy];
 
@@ -25,9 +27,12 @@ public sealed class TrafficCaptureTests
     {
         await using var setup = await Setup.StartAsync(backend, []);
 
-        var reply = await NetnsSockets.ExchangeAsync(setup.Network.Pod, Endpoint(setup.Network.HostIp, AppPort), AppUid, AppUid);
+        var result = await setup.OutboundAsync(Endpoint(setup.Network.HostIp, AppPort), AppUid, AppUid);
 
-        Assert.Equal($"proxy-outbound original={setup.Network.HostIp}:{AppPort} local=127.0.0.1:15001", reply);
+        var landing = Assert.IsType<ProbeResult.Captured>(result).Landing;
+        Assert.Equal(Endpoint(setup.Network.HostIp, AppPort), landing.OriginalDestination);
+        Assert.Equal(Endpoint("127.0.0.1", 15001), landing.Local);
+        Assert.Empty(setup.HostServer(AppPort).Landings);
     }
 
     [Theory]
@@ -36,9 +41,11 @@ public sealed class TrafficCaptureTests
     {
         await using var setup = await Setup.StartAsync(backend, []);
 
-        var reply = await NetnsSockets.ExchangeAsync(setup.Network.Host, Endpoint(setup.Network.PodIp, AppPort));
+        var result = await setup.InboundAsync(Endpoint(setup.Network.PodIp, AppPort));
 
-        Assert.Equal($"proxy-inbound original={setup.Network.PodIp}:{AppPort} local={setup.Network.PodIp}:15006", reply);
+        var landing = Assert.IsType<ProbeResult.Captured>(result).Landing;
+        Assert.Equal(Endpoint(setup.Network.PodIp, AppPort), landing.OriginalDestination);
+        Assert.Equal(Endpoint(setup.Network.PodIp, 15006), landing.Local);
     }
 
     [Theory]
@@ -47,9 +54,11 @@ public sealed class TrafficCaptureTests
     {
         await using var setup = await Setup.StartAsync(backend, []);
 
-        var reply = await NetnsSockets.ExchangeAsync(setup.Network.Pod, Endpoint(setup.Network.HostIp, AppPort), uid: 1337, gid: 0);
+        var result = await setup.OutboundAsync(Endpoint(setup.Network.HostIp, AppPort), uid: 1337, gid: 0);
 
-        Assert.StartsWith($"direct-{AppPort} ", reply, StringComparison.Ordinal);
+        var bypassed = Assert.IsType<ProbeResult.Bypassed>(result);
+        Assert.Equal($"direct-{AppPort}", bypassed.Answer);
+        Assert.NotNull(setup.HostServer(AppPort).LandingFrom(bypassed.Source));
     }
 
     [Theory]
@@ -58,42 +67,44 @@ public sealed class TrafficCaptureTests
     {
         await using var setup = await Setup.StartAsync(backend, network =>
         [
-            Pods.Annotation(CaptureAnnotations.ExcludeOutboundPorts, "9090"),
+            Pods.Annotation(CaptureAnnotations.ExcludeOutboundPorts, OtherPort.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             Pods.Annotation(CaptureAnnotations.ExcludeOutboundIPRanges, network.OtherSubnet),
         ]);
 
-        var excludedPort = await NetnsSockets.ExchangeAsync(setup.Network.Pod, Endpoint(setup.Network.HostIp, 9090), AppUid, AppUid);
-        var excludedRange = await NetnsSockets.ExchangeAsync(setup.Network.Pod, Endpoint(setup.Network.OtherHostIp, AppPort), AppUid, AppUid);
-        var captured = await NetnsSockets.ExchangeAsync(setup.Network.Pod, Endpoint(setup.Network.HostIp, AppPort), AppUid, AppUid);
+        var excludedPort = await setup.OutboundAsync(Endpoint(setup.Network.HostIp, OtherPort), AppUid, AppUid);
+        var excludedRange = await setup.OutboundAsync(Endpoint(setup.Network.OtherHostIp, AppPort), AppUid, AppUid);
+        var captured = await setup.OutboundAsync(Endpoint(setup.Network.HostIp, AppPort), AppUid, AppUid);
 
-        Assert.StartsWith("direct-9090 ", excludedPort, StringComparison.Ordinal);
-        Assert.StartsWith($"direct-{AppPort} ", excludedRange, StringComparison.Ordinal);
-        Assert.Contains($"local={setup.Network.OtherHostIp}:{AppPort}", excludedRange, StringComparison.Ordinal);
-        Assert.StartsWith("proxy-outbound ", captured, StringComparison.Ordinal);
+        Assert.Equal($"direct-{OtherPort}", Assert.IsType<ProbeResult.Bypassed>(excludedPort).Answer);
+        var rangeLanding = setup.HostServer(AppPort).LandingFrom(Assert.IsType<ProbeResult.Bypassed>(excludedRange).Source);
+        Assert.Equal(Endpoint(setup.Network.OtherHostIp, AppPort), rangeLanding?.Local);
+        Assert.Equal(Endpoint(setup.Network.HostIp, AppPort), Assert.IsType<ProbeResult.Captured>(captured).Landing.OriginalDestination);
     }
 
     [Theory]
     [MemberData(nameof(Backends))]
     public async Task Excluded_inbound_ports_are_not_redirected(IptablesBackendChoice backend)
     {
-        await using var setup = await Setup.StartAsync(backend, _ => [Pods.Annotation(CaptureAnnotations.ExcludeInboundPorts, "9090")]);
-        await using var app = NetnsSockets.Serve(await NetnsSockets.ListenAsync(setup.Network.Pod, Endpoint("0.0.0.0", 9090)), "app-9090");
+        await using var setup = await Setup.StartAsync(backend, _ => [Pods.Annotation(CaptureAnnotations.ExcludeInboundPorts, OtherPort.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        await using var app = await LandingListener.StartAsync(setup.Network.Pod.Path, Endpoint("0.0.0.0", OtherPort), "app-9090");
 
-        var reply = await NetnsSockets.ExchangeAsync(setup.Network.Host, Endpoint(setup.Network.PodIp, 9090));
+        var result = await setup.InboundAsync(Endpoint(setup.Network.PodIp, OtherPort));
 
-        Assert.StartsWith("app-9090 ", reply, StringComparison.Ordinal);
+        Assert.Equal("app-9090", Assert.IsType<ProbeResult.Bypassed>(result).Answer);
+        Assert.Single(app.Landings);
     }
 
     [Theory]
     [MemberData(nameof(Backends))]
     public async Task Tproxy_mode_delivers_inbound_traffic_with_its_original_destination(IptablesBackendChoice backend)
     {
-        await using var setup = await Setup.StartAsync(backend, _ => [Pods.Annotation(CaptureAnnotations.InterceptionMode, "TPROXY")], transparentInbound: true);
+        await using var setup = await Setup.StartAsync(backend, _ => [Pods.Annotation(CaptureAnnotations.InterceptionMode, "TPROXY")]);
 
-        var reply = await NetnsSockets.ExchangeAsync(setup.Network.Host, Endpoint(setup.Network.PodIp, AppPort));
+        var result = await setup.InboundAsync(Endpoint(setup.Network.PodIp, AppPort), tproxy: true);
 
-        Assert.StartsWith("proxy-inbound ", reply, StringComparison.Ordinal);
-        Assert.EndsWith($"local={setup.Network.PodIp}:{AppPort}", reply, StringComparison.Ordinal);
+        var landing = Assert.IsType<ProbeResult.Captured>(result).Landing;
+        Assert.Equal(Endpoint(setup.Network.PodIp, AppPort), landing.Local);
+        Assert.Equal(Endpoint(setup.Network.PodIp, AppPort), landing.IntendedDestination);
     }
 
     [Fact]
@@ -101,43 +112,40 @@ public sealed class TrafficCaptureTests
     {
         await using var setup = await Setup.StartAsync(IptablesBackendChoice.Nft, [], ipv6: true);
 
-        var reply = await NetnsSockets.ExchangeAsync(setup.Network.Pod, new IPEndPoint(IPAddress.Parse(setup.Network.HostIp6), AppPort), AppUid, AppUid);
+        var result = await setup.OutboundAsync(Endpoint(setup.Network.HostIp6, AppPort), AppUid, AppUid);
 
-        Assert.StartsWith($"proxy-outbound original=[{setup.Network.HostIp6}]:{AppPort} ", reply, StringComparison.Ordinal);
+        var landing = Assert.IsType<ProbeResult.Captured>(result).Landing;
+        Assert.Equal(Endpoint(setup.Network.HostIp6, AppPort), landing.OriginalDestination);
+        Assert.Equal(Endpoint("::1", 15001), landing.Local);
     }
 
     private static IPEndPoint Endpoint(string ip, int port) => new(IPAddress.Parse(ip), port);
 
-    /// <summary>The two netns, our rules applied in the pod, the stand-in proxy and the test host's servers.</summary>
+    /// <summary>The two netns, our rules applied in the pod, and the test host's greeting servers.</summary>
     private sealed class Setup : IAsyncDisposable
     {
-        private readonly List<IAsyncDisposable> servers = [];
+        private readonly Dictionary<int, LandingListener> hostServers = [];
 
         private Setup(PodNetwork network) => Network = network;
 
         public PodNetwork Network { get; }
 
         public static Task<Setup> StartAsync(IptablesBackendChoice backend, KeyValuePair<string, string>[] annotations, bool ipv6 = false) =>
-            StartAsync(backend, _ => annotations, ipv6: ipv6);
+            StartAsync(backend, _ => annotations, ipv6);
 
-        public static async Task<Setup> StartAsync(
-            IptablesBackendChoice backend, Func<PodNetwork, KeyValuePair<string, string>[]> annotations, bool transparentInbound = false, bool ipv6 = false)
+        public static async Task<Setup> StartAsync(IptablesBackendChoice backend, Func<PodNetwork, KeyValuePair<string, string>[]> annotations, bool ipv6 = false)
         {
             Root.Require("creates network namespaces, veth pairs and iptables rules");
             var setup = new Setup(await PodNetwork.CreateAsync());
             try
             {
                 var network = setup.Network;
-                var any = ipv6 ? IPAddress.IPv6Any : IPAddress.Any;
                 var rules = Pods.Rules(Pods.Input(annotations(network), ips: ipv6 ? [network.PodIp, network.PodIp6] : [network.PodIp]));
                 var programmer = new CaptureProgrammer(new ProcessRunner(), new NetnsProcFiles(), SavedRules.Tools, backend);
                 Assert.IsType<ApplyOutcome.Applied>(await programmer.ApplyAsync(network.Pod.Path, rules, CancellationToken.None));
-
-                setup.servers.Add(NetnsSockets.Serve(await NetnsSockets.ListenAsync(network.Pod, new IPEndPoint(any, 15001)), "proxy-outbound"));
-                setup.servers.Add(NetnsSockets.Serve(await NetnsSockets.ListenAsync(network.Pod, new IPEndPoint(any, 15006), transparentInbound), "proxy-inbound"));
-                foreach (var port in new[] { AppPort, 9090 })
+                foreach (var port in new[] { AppPort, OtherPort })
                 {
-                    setup.servers.Add(NetnsSockets.Serve(await NetnsSockets.ListenAsync(network.Host, new IPEndPoint(any, port)), $"direct-{port}"));
+                    setup.hostServers[port] = await LandingListener.StartAsync(network.Host.Path, new IPEndPoint(ipv6 ? IPAddress.IPv6Any : IPAddress.Any, port), $"direct-{port}");
                 }
 
                 return setup;
@@ -149,9 +157,19 @@ public sealed class TrafficCaptureTests
             }
         }
 
+        public LandingListener HostServer(int port) => hostServers[port];
+
+        /// <summary>An app in the pod connects out; the probe's stand-in proxy listens on 15001.</summary>
+        public Task<ProbeResult> OutboundAsync(IPEndPoint destination, uint uid, uint gid) =>
+            TrafficProbe.RunAsync(new OutboundProbe(Network.Pod.Path, destination, uid, gid, 15001));
+
+        /// <summary>The test host connects to the pod; the probe's stand-in proxy listens on 15006.</summary>
+        public Task<ProbeResult> InboundAsync(IPEndPoint podEndpoint, bool tproxy = false) =>
+            TrafficProbe.RunAsync(new InboundProbe(Network.Pod.Path, podEndpoint, Network.Host.Path, 15006, tproxy));
+
         public async ValueTask DisposeAsync()
         {
-            foreach (var server in servers)
+            foreach (var server in hostServers.Values)
             {
                 await server.DisposeAsync();
             }

@@ -84,6 +84,34 @@ public sealed class IpncCliTests
         Assert.Contains("NODE_NAME", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(new[] { "probe", "--to", "10.1.1.1:80" }, "give the pod's network namespace with exactly one of --netns PATH and --pod-pid PID")]
+    [InlineData(new[] { "probe", "--netns", "/run/netns/x", "--pod-pid", "7", "--to", "10.1.1.1:80" }, "give the pod's network namespace with exactly one of --netns PATH and --pod-pid PID")]
+    [InlineData(new[] { "probe", "--netns", "/run/netns/x" }, "nothing to check: give --to IP:PORT (outbound), --inbound IP:PORT, or both")]
+    [InlineData(new[] { "probe", "--pod-pid", "7", "--to", "10.1.1.1" }, "invalid value '10.1.1.1' for --to: expected IP:PORT such as 10.0.0.7:9080 or [fd00::7]:9080")]
+    [InlineData(new[] { "probe", "--pod-pid", "0", "--inbound", "10.1.1.1:80" }, "invalid value '0' for --pod-pid: expected a process id (a whole number from 1)")]
+    [InlineData(new[] { "probe", "--pod-pid", "7", "--to", "10.1.1.1:80", "--uid", "-1" }, "invalid value '-1' for --uid: expected a numeric id from 0 to 4294967294")]
+    [InlineData(new[] { "probe", "--pod-pid", "7", "--to", "10.1.1.1:80", "--timeout", "soon" }, "invalid value 'soon' for --timeout: expected a duration such as 500ms, 30s, 5m or 1h")]
+    public async Task A_probe_usage_error_is_one_line_and_exit_code_2(string[] args, string problem)
+    {
+        var (exitCode, output, error) = await Run(args);
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Empty(output);
+        Assert.Equal($"ipnc: {problem} (see 'ipnc probe --help')", Assert.Single(Lines(error)));
+    }
+
+    [Fact]
+    public async Task A_probe_of_a_missing_network_namespace_says_it_was_not_checked_and_exits_1()
+    {
+        var (exitCode, output, _) = await Run("probe", "--netns", "/run/netns/ipnc-test-no-such-netns", "--to", "10.1.1.1:80");
+
+        Assert.Equal(ExitCodes.Failed, exitCode);
+        Assert.Equal(
+            "outbound to 10.1.1.1:80 as uid 1000 gid 1000: not checked, cannot open network namespace /run/netns/ipnc-test-no-such-netns: No such file or directory",
+            Assert.Single(Lines(output)));
+    }
+
     private static async Task<(int ExitCode, string Output, string Error)> Run(params string[] args)
     {
         using var output = new StringWriter();

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+
+namespace IstioPodNetwork.Agent.Bench;
+
+/// <summary>A real `ipnc agent` process for one node, its output drained (kept for a failure report), its memory read from /proc.</summary>
+internal sealed class AgentProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly Queue<string> lastLines = new();
+    private readonly StreamWriter? log = Environment.GetEnvironmentVariable("AGENT_BENCH_LOG") is { Length: > 0 } path ? new StreamWriter(path) : null;
+
+    private AgentProcess(Process process) => this.process = process;
+
+    public int Pid => process.Id;
+
+    /// <summary>Starts the agent and returns once its watches are synced (/readyz answers 200).</summary>
+    public static async Task<AgentProcess> StartAsync(string node, string kubeconfig, IEnumerable<string> extraArguments)
+    {
+        var healthPort = FreePort();
+        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "ipnc"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in (string[])[
+            "agent", "--node-name", node, "--kubeconfig", kubeconfig, "--remoting-host", "127.0.0.1", "--remoting-port", "0",
+            "--health-host", "127.0.0.1", "--health-port", healthPort.ToString(CultureInfo.InvariantCulture), "--command-port", "0", .. extraArguments])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var agent = new AgentProcess(new Process { StartInfo = info });
+        agent.process.OutputDataReceived += (_, e) => agent.Keep(e.Data);
+        agent.process.ErrorDataReceived += (_, e) => agent.Keep(e.Data);
+        agent.process.Start();
+        agent.process.BeginOutputReadLine();
+        agent.process.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            var deadline = Stopwatch.StartNew();
+            while (true)
+            {
+                try
+                {
+                    using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{healthPort}/readyz"));
+                    if (response.IsSuccessStatusCode)
+                    {
+                        return agent;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+
+                if (agent.process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(60))
+                {
+                    throw new InvalidOperationException($"the agent did not become ready:\n{agent.Tail()}");
+                }
+
+                await Task.Delay(50);
+            }
+        }
+        catch
+        {
+            await agent.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>/proc/PID/status in MB: VmRSS, its anonymous, file-backed and shared parts, and VmHWM (the peak).</summary>
+    public Memory Memory()
+    {
+        var fields = File.ReadLines($"/proc/{Pid}/status")
+            .Select(l => l.Split(':', 2))
+            .Where(p => p.Length == 2)
+            .ToDictionary(p => p[0], p => Kilobytes(p[1].Trim()) / 1024, StringComparer.Ordinal);
+        return new Memory(fields["VmRSS"], fields["RssAnon"], fields["RssFile"], fields["RssShmem"], fields["VmHWM"]);
+    }
+
+    /// <summary>User plus system CPU time the agent has used, from /proc/PID/stat.</summary>
+    public TimeSpan CpuTime()
+    {
+        var stat = File.ReadAllText($"/proc/{Pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / 100.0);
+    }
+
+    public string Tail()
+    {
+        lock (lastLines)
+        {
+            return string.Join('\n', lastLines);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        await process.WaitForExitAsync();
+        process.Dispose();
+        if (log is not null)
+        {
+            await log.DisposeAsync();
+        }
+    }
+
+    private static double Kilobytes(string value) =>
+        double.TryParse(value.Split(' ')[0], NumberStyles.Number, CultureInfo.InvariantCulture, out var kilobytes) ? kilobytes : 0;
+
+    private static int FreePort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        return ((System.Net.IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (lastLines)
+        {
+            log?.WriteLine(line);
+            lastLines.Enqueue(line);
+            if (lastLines.Count > 40)
+            {
+                lastLines.Dequeue();
+            }
+        }
+    }
+}
+
+/// <summary>An agent's memory in MB: resident (VmRSS = anonymous + file-backed + shared) and its peak (VmHWM).</summary>
+internal sealed record Memory(double Rss, double Anonymous, double File, double Shared, double Peak);

@@ -1,0 +1,215 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using IstioPodNetwork.Actors.Pods;
+using IstioPodNetwork.Agent.Bench;
+using IstioPodNetwork.Capture.Processes;
+using IstioPodNetwork.Capture.Programming;
+using IstioPodNetwork.Capture.Rules;
+using IstioPodNetwork.Capture.Spec;
+using IstioPodNetwork.Kube;
+using IstioPodNetwork.KubeSim;
+using k8s;
+using k8s.Models;
+
+// The node agent as deployed: a real `ipnc agent` process (this build) against an in-process KubeSim with one node
+// whose pods get real sandboxes. (a) one pod at a time: creation call to the initialized annotation seen by a watch;
+// (b) a burst of 110 pods (Kubernetes' per-node default maximum) against, in the same run, the floor of applying the
+// same 110 rule sets with bare nsenter + iptables-restore one after another; (c) the agent's memory.
+// Arguments are passed on to `ipnc agent` (e.g. --max-concurrent-programming 4), to compare settings. Needs root.
+const string Node = "node-a";
+const int Sequential = 200;
+const int Warmup = 10;
+const int Burst = 110;
+var patience = TimeSpan.FromSeconds(120);
+
+if (!Environment.IsPrivilegedProcess)
+{
+    Console.Error.WriteLine("agent-bench: run as root (real network namespaces and iptables)");
+    return 2;
+}
+
+var loadAtStart = LoadAverage();
+var prefix = "ab" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
+var runner = new ProcessRunner();
+var floorNetns = new List<string>();
+await using var sim = await KubeSimServer.StartAsync(new KubeSimOptions { Nodes = [Node], Sandbox = SandboxKind.Netns, NamePrefix = prefix, WatchHistory = 100_000 });
+using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
+await using var pods = await PodTracker.StartAsync(client, Node);
+await using var agent = await AgentProcess.StartAsync(Node, sim.KubeconfigPath, args);
+try
+{
+    // Memory once start-up work (JIT, cluster join, first list) has settled.
+    await Task.Delay(TimeSpan.FromSeconds(2));
+    var idle = agent.Memory();
+
+    // (a) One pod at a time into an opted-in namespace.
+    await CreateNamespaceAsync("seq", optedIn: true);
+    var total = new List<double>();
+    var toRunning = new List<double>();
+    var agentPart = new List<double>();
+    for (var i = 0; i < Warmup + Sequential; i++)
+    {
+        var name = $"seq-{i:000}";
+        var created = Stopwatch.GetTimestamp();
+        await CreatePodAsync("seq", name);
+        await pods.WaitAsync(() => pods.InitializedAt("seq", name) is not null, TimeSpan.FromSeconds(30), $"seq/{name} initialized");
+        if (i >= Warmup)
+        {
+            var running = pods.RunningAt("seq", name)!.Value;
+            var initialized = pods.InitializedAt("seq", name)!.Value;
+            total.Add(Millis(created, initialized));
+            toRunning.Add(Millis(created, running));
+            agentPart.Add(Millis(running, initialized));
+        }
+    }
+
+    await DeleteAllAsync("seq");
+
+    // (b) 110 pods at once. Their sandboxes are made first, in a namespace that has not opted in, so KubeSim's
+    // sandbox work (not the agent's) is over before the clock starts; then one annotation opts all 110 in at once.
+    await CreateNamespaceAsync("burst", optedIn: false);
+    var names = Enumerable.Range(0, Burst).Select(i => $"burst-{i:000}").ToList();
+    var sandboxesStarted = Stopwatch.GetTimestamp();
+    await Task.WhenAll(names.Select(name => CreatePodAsync("burst", name)));
+    await pods.WaitAsync(() => names.All(n => pods.RunningAt("burst", n) is not null && sim.FindSandbox("burst", n)?.NetnsName is not null), patience, "110 sandboxes running");
+    var sandboxSeconds = Stopwatch.GetElapsedTime(sandboxesStarted).TotalSeconds;
+    await Task.Delay(TimeSpan.FromSeconds(1));
+
+    var cpuBefore = agent.CpuTime();
+    var burstStarted = Stopwatch.GetTimestamp();
+    await client.CoreV1.PatchNamespaceAsync(OptInPatch(), "burst");
+    await pods.WaitAsync(() => names.All(n => pods.InitializedAt("burst", n) is not null), patience, "110 pods initialized");
+    var burstSeconds = Stopwatch.GetElapsedTime(burstStarted).TotalSeconds;
+    var burstCpu = (agent.CpuTime() - cpuBefore).TotalSeconds;
+    var afterBurst = agent.Memory();
+
+    // The floor: the same 110 rule sets (built from the pods as the agent builds them), each applied with one bare
+    // nsenter + iptables-restore into a fresh netns, one after another. The netns are made before the clock starts.
+    var texts = (await client.CoreV1.ListNamespacedPodAsync("burst")).Items.Select(RestoreText).ToList();
+    var restore = IptablesTools.FromPath().Restore(IptablesBackend.Nft, IpFamily.IPv4);
+    for (var i = 0; i < texts.Count; i++)
+    {
+        await MustAsync(["ip", "netns", "add", $"{prefix}-floor-{i}"]);
+        floorNetns.Add($"{prefix}-floor-{i}");
+    }
+
+    var floorStarted = Stopwatch.GetTimestamp();
+    for (var i = 0; i < texts.Count; i++)
+    {
+        await MustAsync(["nsenter", $"--net=/var/run/netns/{floorNetns[i]}", restore, "--noflush"], texts[i]);
+    }
+
+    var floorSeconds = Stopwatch.GetElapsedTime(floorStarted).TotalSeconds;
+
+    // End to end, for the record: 110 pods created at once into an opted-in namespace, sandboxes and all.
+    await CreateNamespaceAsync("burst2", optedIn: true);
+    var names2 = Enumerable.Range(0, Burst).Select(i => $"burst2-{i:000}").ToList();
+    var endToEndStarted = Stopwatch.GetTimestamp();
+    await Task.WhenAll(names2.Select(name => CreatePodAsync("burst2", name)));
+    await pods.WaitAsync(() => names2.All(n => pods.InitializedAt("burst2", n) is not null), patience, "110 more pods initialized");
+    var lastRunning = Millis(endToEndStarted, names2.Max(n => pods.RunningAt("burst2", n)!.Value)) / 1000;
+    var endToEnd = Millis(endToEndStarted, names2.Max(n => pods.InitializedAt("burst2", n)!.Value)) / 1000;
+    var afterBoth = agent.Memory();
+
+    Console.WriteLine($"Agent.Bench: a real ipnc agent{(args.Length == 0 ? string.Empty : " " + string.Join(' ', args))} for one node of an in-process KubeSim with real sandboxes; {Environment.ProcessorCount} cores");
+    Console.WriteLine($"load average (1, 5, 15 min) at the start: {loadAtStart}, at the end: {LoadAverage()}; other work on the machine shows in the figures");
+    Console.WriteLine();
+    Console.WriteLine($"(a) one pod at a time, {Sequential} pods after {Warmup} warm-up: from the create call to the pod seen by a watch");
+    Console.WriteLine($"    {"",-44} {"median ms",10} {"p99 ms",8}");
+    Console.WriteLine($"    {"created → initialized",-44} {Percentile(total, 50),10:0.0} {Percentile(total, 99),8:0.0}   goal p99 ≤ 50 ms: {Verdict(Percentile(total, 99) <= 50)}");
+    Console.WriteLine($"    {"  created → Running (KubeSim: bind, sandbox)",-44} {Percentile(toRunning, 50),10:0.0} {Percentile(toRunning, 99),8:0.0}");
+    Console.WriteLine($"    {"  Running → initialized (the agent)",-44} {Percentile(agentPart, 50),10:0.0} {Percentile(agentPart, 99),8:0.0}   the agent's share, p99 ≤ 50 ms: {Verdict(Percentile(agentPart, 99) <= 50)}");
+    Console.WriteLine("    (the agent starts when the pod has its sandbox and IP; KubeSim's sandbox making is the stand-in's cost, a real kubelet's is larger)");
+    Console.WriteLine();
+    Console.WriteLine($"(b) a burst of {Burst} pods on one node; KubeSim made their sandboxes first ({sandboxSeconds:0.00} s, not counted)");
+    Console.WriteLine($"    {"",-72} {"seconds",8} {"× floor",8}");
+    Console.WriteLine($"    {"floor: 110 × nsenter --net=… iptables-restore, one after another",-72} {floorSeconds,8:0.00} {1,8:0.00}");
+    Console.WriteLine($"    {"agent: namespace annotated → all 110 initialized (watch)",-72} {burstSeconds,8:0.00} {burstSeconds / floorSeconds,8:0.00}   goal ≤ 1.5×: {Verdict(burstSeconds / floorSeconds <= 1.5)}");
+    Console.WriteLine($"    {"  agent CPU time during it",-72} {burstCpu,8:0.00}");
+    Console.WriteLine($"    {"end to end: 110 created at once into an opted-in namespace → initialized",-72} {endToEnd,8:0.00}");
+    Console.WriteLine($"    {"  of which until the last sandbox ran (KubeSim)",-72} {lastRunning,8:0.00}");
+    Console.WriteLine();
+    Console.WriteLine("(c) agent memory, /proc/PID/status (VmRSS = anonymous + file-backed + shared)");
+    Console.WriteLine($"    {"",-44} {"VmRSS MB",9} {"anon",6} {"file",6} {"shared",7} {"VmHWM MB",9}");
+    void MemoryRow(string name, Memory m, string note = "") =>
+        Console.WriteLine($"    {name,-44} {m.Rss,9:0} {m.Anonymous,6:0} {m.File,6:0} {m.Shared,7:0} {m.Peak,9:0}{note}");
+    MemoryRow("idle (ready, no pods)", idle);
+    MemoryRow($"after the burst ({Burst} pods on the node)", afterBurst);
+    MemoryRow($"after the end-to-end burst ({2 * Burst} pods)", afterBoth, $"   goal ≤ 120 MB: {Verdict(afterBoth.Peak <= 120)}");
+    return 0;
+}
+catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+{
+    Console.Error.WriteLine($"agent-bench: {e.Message}\nlast agent lines:\n{agent.Tail()}");
+    return 1;
+}
+finally
+{
+    foreach (var name in floorNetns)
+    {
+        await runner.RunAsync(new ProcessRequest(["ip", "netns", "del", name]), CancellationToken.None);
+    }
+}
+
+Task CreateNamespaceAsync(string name, bool optedIn) =>
+    client.CoreV1.CreateNamespaceAsync(new V1Namespace
+    {
+        Metadata = new V1ObjectMeta { Name = name, Annotations = optedIn ? new Dictionary<string, string> { [PodMarkers.InitializeAnnotation] = "true" } : null },
+    });
+
+Task CreatePodAsync(string ns, string name) =>
+    client.CoreV1.CreateNamespacedPodAsync(
+        new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
+            Spec = new V1PodSpec
+            {
+                Containers =
+                [
+                    new V1Container { Name = "app", Image = "registry.example/app:1", Ports = [new V1ContainerPort { ContainerPort = 8080 }] },
+                    new V1Container { Name = "istio-proxy", Image = "registry.example/proxyv2:1" },
+                ],
+            },
+        },
+        ns);
+
+async Task DeleteAllAsync(string ns)
+{
+    foreach (var pod in (await client.CoreV1.ListNamespacedPodAsync(ns)).Items)
+    {
+        await client.CoreV1.DeleteNamespacedPodAsync(pod.Name(), ns);
+    }
+
+    await pods.WaitAsync(() => pods.Present(ns) == 0 && sim.Sandboxes.All(s => s.Namespace != ns), patience, $"pods of {ns} gone");
+}
+
+async Task MustAsync(ImmutableArray<string> argv, string? input = null)
+{
+    var result = await runner.RunAsync(new ProcessRequest(argv, input), CancellationToken.None);
+    if (!result.Succeeded)
+    {
+        throw new InvalidOperationException($"{string.Join(' ', argv)}: {result.Describe()}");
+    }
+}
+
+static V1Patch OptInPatch() =>
+    new($"{{\"metadata\":{{\"annotations\":{{\"{PodMarkers.InitializeAnnotation}\":\"true\"}}}}}}", V1Patch.PatchType.MergePatch);
+
+static string RestoreText(V1Pod pod) =>
+    CaptureSpecParser.Parse(PodCaptureInputs.From(pod), CaptureDefaults.Istio) is CaptureParseResult.Accepted accepted
+        ? RuleSetBuilder.Build(accepted.Spec).For(IpFamily.IPv4)!.ToRestoreText()
+        : throw new InvalidOperationException($"{pod.Name()}: the agent would reject its annotations");
+
+static double Millis(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
+
+static string Verdict(bool met) => met ? "met" : "MISSED";
+
+static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
+static double Percentile(List<double> values, int percentile)
+{
+    var sorted = values.Order().ToList();
+    var rank = (int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1;
+    return sorted[Math.Clamp(rank, 0, sorted.Count - 1)];
+}
