@@ -116,14 +116,19 @@ public sealed class PodSupervisorSpecs : Akka.TestKit.Xunit2.TestKit
         Observe(supervisor, TestPods.OptedIn("bad"), TestPods.OptedIn("good"));
         await AwaitConditionAsync(() => Task.FromResult(capture.Count("apply bad") == 1 && marks.Count("initialized", "good") == 1));
 
-        // Restarts come after 1 s, 2 s, 4 s: not a moment before.
+        // Restarts come after 1 s, 2 s, 4 s: not a moment before. The backoff timer starts when the failed
+        // actor has stopped, so the clock moves only once it has (and nothing restarts meanwhile).
         foreach (var (delay, attempt) in new[] { (1, 2), (2, 3), (4, 4) })
         {
-            await AwaitConditionAsync(() => Task.FromResult(marks.Count("failed", "bad") == attempt - 1));
+            await status.FishForMessageAsync(m => m is PodStateChanged { To: PodState.Failed, Pod.Name: "bad" }, TimeSpan.FromSeconds(10));
+            var failedActor = status.LastSender;
+            Watch(failedActor);
+            await ExpectTerminatedAsync(failedActor, TimeSpan.FromSeconds(10));
+            await Consistently.HoldsAsync(() => capture.Count("apply bad") == attempt - 1, "no restart while the clock stands still");
             Scheduler.Advance(TimeSpan.FromSeconds(delay) - TimeSpan.FromMilliseconds(10));
             await Consistently.HoldsAsync(() => capture.Count("apply bad") == attempt - 1, $"no restart before {delay} s");
             Scheduler.Advance(TimeSpan.FromMilliseconds(10));
-            await AwaitConditionAsync(() => Task.FromResult(capture.Count("apply bad") == attempt));
+            await AwaitConditionAsync(() => Task.FromResult(capture.Count("apply bad") == attempt), TimeSpan.FromSeconds(10));
         }
 
         var gaveUp = (PodGaveUp)await status.FishForMessageAsync(m => m is PodGaveUp, TimeSpan.FromSeconds(5));
