@@ -39,7 +39,8 @@ demo: deps
 	$(DOTNET) build src/Host/Host.csproj -c $(CONFIGURATION) -warnaserror
 	@CONFIGURATION=$(CONFIGURATION) scripts/demo.sh
 
-bench:
+bench: deps
+	$(DOTNET) run -c Release --project bench/KubeSim.Bench
 	$(DOTNET) run -c Release --project bench/Capture.Bench
 	$(DOTNET) run -c Release --project bench/Agent.Bench
 
