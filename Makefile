@@ -38,6 +38,7 @@ demo:
 
 bench:
 	$(DOTNET) run -c Release --project bench/Capture.Bench
+	$(DOTNET) run -c Release --project bench/Cluster.Bench
 
 format:
 	$(DOTNET) format $(SOLUTION)
