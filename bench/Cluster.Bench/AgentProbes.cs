@@ -40,8 +40,8 @@ internal static class AgentProbes
         return offset > TimeSpan.FromHours(12) ? offset - TimeSpan.FromDays(1) : offset;
     }
 
-    /// <summary>Resident memory (VmRSS) of the agent process, in KiB.</summary>
-    public static long ResidentKib(NodeAgent agent)
+    /// <summary>The agent process's resident memory: all of it (VmRSS), and its anonymous and shared-memory part (RssAnon + RssShmem, no file pages).</summary>
+    public static AgentMemory Memory(NodeAgent agent)
     {
         var pid = agent.Process.Id;
         // `ip netns exec` execs the agent in place, so this pid is the agent's; make sure it still is.
@@ -51,8 +51,10 @@ internal static class AgentProbes
             throw new InvalidOperationException($"process {pid} of {agent.Node} is \"{name}\", not the ipnc agent");
         }
 
-        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        var status = File.ReadLines($"/proc/{pid}/status").ToList();
+        long Kib(string field) =>
+            long.Parse(status.First(l => l.StartsWith(field + ":", StringComparison.Ordinal))[(field.Length + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        return new AgentMemory(Kib("VmRSS"), Kib("RssAnon") + Kib("RssShmem"));
     }
 
     /// <summary>CPU time (user and system) the agent processes have used so far, all together.</summary>
@@ -75,3 +77,6 @@ internal static class AgentProbes
         return line is null ? 0 : double.Parse(line[prefix.Length..], CultureInfo.InvariantCulture);
     }
 }
+
+/// <summary>Resident memory of one agent, in KiB.</summary>
+internal sealed record AgentMemory(long ResidentKib, long PrivateKib);

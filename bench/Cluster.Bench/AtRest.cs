@@ -8,7 +8,7 @@ namespace IstioPodNetwork.Cluster.Bench;
 /// <summary>
 /// One cluster at rest: the API requests its agents made from start until all were ready, the
 /// requests over a window with nothing changing, the watches they hold open, the CPU the agents used
-/// over the window, and each agent's RSS at its end.
+/// over the window, and each agent's resident memory at its end.
 /// </summary>
 internal sealed record AtRestRun(
     NamespaceWatch Mode,
@@ -19,7 +19,7 @@ internal sealed record AtRestRun(
     int OpenWatches,
     bool Quiet,
     TimeSpan AgentCpu,
-    IReadOnlyList<long> ResidentKib)
+    IReadOnlyList<AgentMemory> Memory)
 {
     public double PerMinute => Window.Total / WindowLength.TotalMinutes;
 
@@ -65,13 +65,13 @@ internal static class AtRest
         var during = cluster.Sim.Requests.Since(before);
         var length = clock.Elapsed;
         cpu = AgentProbes.CpuTime(agents) - cpu;
-        var resident = agents.Select(AgentProbes.ResidentKib).ToList();
+        var memory = agents.Select(AgentProbes.Memory).ToList();
         if (agents.FirstOrDefault(a => a.Process.HasExited) is { } gone)
         {
             throw new InvalidOperationException($"{gone.Node}'s agent exited during the window; last lines:\n{gone.Process.Tail()}");
         }
 
-        return new AtRestRun(mode, Nodes, toReady, during, length, openWatches, quiet, cpu, resident);
+        return new AtRestRun(mode, Nodes, toReady, during, length, openWatches, quiet, cpu, memory);
     }
 
     /// <summary>Waits (bounded) until no API request has arrived for <see cref="QuietFor"/>; false if that never happened.</summary>

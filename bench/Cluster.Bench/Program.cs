@@ -108,33 +108,37 @@ if (atRest.Length > 0)
     var meanWatch = new ResilientWatchOptions().WatchTimeout * 1.125;
     Console.WriteLine();
     Console.WriteLine($"(b) Kubernetes API requests of the whole cluster: 10 agents, 20 opted-in pods initialized, then {settings.Window.TotalSeconds:0} s with nothing changing");
-    Console.WriteLine($"{"namespace-watch",-22} {"start→ready",12} {"at rest /min",13} {"open watches",13} {"re-watch /min*",15}");
+    Console.WriteLine($"{"namespace-watch",-22} {"start→ready",12} {"of which ns",12} {"at rest /min",13} {"open watches",13} {"re-watch /min*",15}");
     foreach (var r in atRest)
     {
-        Console.WriteLine($"{Flag(r.Mode),-22} {r.ToReady.Total,12} {r.PerMinute,13:0.0} {r.OpenWatches,13} {r.OpenWatches / meanWatch.TotalMinutes,15:0.00}");
+        Console.WriteLine(
+            $"{Flag(r.Mode),-22} {r.ToReady.Total,12} {Namespaces(r.ToReady),12} {r.PerMinute,13:0.0} {r.OpenWatches,13} {r.OpenWatches / meanWatch.TotalMinutes,15:0.00}");
     }
 
     Console.WriteLine(
-        $"{"singleton ÷ per-node",-22} {Ratio(singleton.ToReady.Total, perNode.ToReady.Total),12} {Ratio(singleton.PerMinute, perNode.PerMinute),13} "
-        + $"{Ratio(singleton.OpenWatches, perNode.OpenWatches),13} {Ratio(singleton.OpenWatches, perNode.OpenWatches),15}");
+        $"{"singleton ÷ per-node",-22} {Ratio(singleton.ToReady.Total, perNode.ToReady.Total),12} {Ratio(Namespaces(singleton.ToReady), Namespaces(perNode.ToReady)),12} "
+        + $"{Ratio(singleton.PerMinute, perNode.PerMinute),13} {Ratio(singleton.OpenWatches, perNode.OpenWatches),13} {Ratio(singleton.OpenWatches, perNode.OpenWatches),15}");
     foreach (var r in atRest)
     {
         Console.WriteLine($"  {Flag(r.Mode)}: start→ready {Kinds(r.ToReady)}");
         Console.WriteLine($"  {Flag(r.Mode)}: at rest {Kinds(r.Window)}" + (r.Quiet ? string.Empty : " (the API was never quiet for 3 s before the window)"));
     }
 
-    Console.WriteLine("requests as KubeSim counts them: every API request (a watch once, when it opens; bookmarks and events on an open watch are not requests)");
+    Console.WriteLine("requests as KubeSim counts them: every API request (a watch once, when it opens; bookmarks and events on an open watch are not requests);");
+    Console.WriteLine("start→ready: from starting the agents until all are ready (formed, pods synced, namespaces known), mostly bootstrap's discovery (list pods");
+    Console.WriteLine("by label, about once a second per agent until it has joined); \"of which ns\": namespace lists and watches, what the singleton saves");
     Console.WriteLine($"* steady state, derived: each open watch is re-opened once per server timeout (mean {meanWatch.TotalMinutes:0.###} min); the window ends");
     Console.WriteLine("  before the first timeouts (the watches opened at start), so re-watches do not appear in the measured at-rest figure");
 
     Console.WriteLine();
-    Console.WriteLine("(c) Agent resident memory at rest (VmRSS of each of the 10 agent processes at the end of the window), and the agents' CPU over the window");
-    Console.WriteLine($"{"namespace-watch",-22} {"min MiB",8} {"median MiB",11} {"max MiB",8} | {"CPU, all 10 agents",19}");
+    Console.WriteLine("(c) Agent memory at rest: VmRSS of each of the 10 agent processes at the end of the window, and the median of its anonymous and shared-memory");
+    Console.WriteLine("pages (without the file pages of the assemblies, which agents on one machine share); the CPU the 10 agents used over the window");
+    Console.WriteLine($"{"namespace-watch",-22} {"min MiB",8} {"median MiB",11} {"max MiB",8} {"anon+shm MiB",13} | {"CPU, all 10 agents",19}");
     foreach (var r in atRest)
     {
         Console.WriteLine(
-            $"{Flag(r.Mode),-22} {r.ResidentKib.Min() / 1024.0,8:0.0} {Median(r.ResidentKib.Select(k => k / 1024.0)),11:0.0} {r.ResidentKib.Max() / 1024.0,8:0.0} | "
-            + $"{r.CpuPercent,11:0.0} % of a core");
+            $"{Flag(r.Mode),-22} {r.Memory.Min(m => m.ResidentKib) / 1024.0,8:0.0} {Median(r.Memory.Select(m => m.ResidentKib / 1024.0)),11:0.0} "
+            + $"{r.Memory.Max(m => m.ResidentKib) / 1024.0,8:0.0} {Median(r.Memory.Select(m => m.PrivateKib / 1024.0)),13:0.0} | {r.CpuPercent,11:0.0} % of a core");
     }
 }
 
@@ -157,6 +161,8 @@ static T Median<T>(IEnumerable<T> values)
 static string Ratio(double part, double whole) => whole == 0 ? "-" : (part / whole).ToString("0.00", CultureInfo.InvariantCulture);
 
 static string Flag(NamespaceWatch mode) => mode == NamespaceWatch.Singleton ? "singleton" : "per-node (baseline)";
+
+static long Namespaces(KubeSimRequests requests) => requests.Count("list", "namespaces") + requests.Count("watch", "namespaces");
 
 static string Kinds(KubeSimRequests requests) => requests.Total == 0
     ? "none"
