@@ -43,6 +43,7 @@ bench: deps
 	$(DOTNET) run -c Release --project bench/KubeSim.Bench
 	$(DOTNET) run -c Release --project bench/Capture.Bench
 	$(DOTNET) run -c Release --project bench/Agent.Bench
+	$(DOTNET) run -c Release --project bench/Cluster.Bench
 
 format:
 	$(DOTNET) format $(SOLUTION)

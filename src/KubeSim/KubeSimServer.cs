@@ -32,15 +32,17 @@ public sealed class KubeSimServer : IAsyncDisposable
     private readonly WebApplication app;
     private readonly ObjectStore store;
     private readonly ClusterSimulator simulator;
+    private readonly RequestCounter requests;
     private readonly CancellationTokenSource stopping;
     private readonly string? temporaryDirectory;
     private int disposed;
 
-    private KubeSimServer(WebApplication app, ObjectStore store, ClusterSimulator simulator, KubeSimFaults faults, CancellationTokenSource stopping, Uri url, string kubeconfigPath, string? temporaryDirectory, string prefix, string clusterCidr)
+    private KubeSimServer(WebApplication app, ObjectStore store, ClusterSimulator simulator, RequestCounter requests, KubeSimFaults faults, CancellationTokenSource stopping, Uri url, string kubeconfigPath, string? temporaryDirectory, string prefix, string clusterCidr)
     {
         this.app = app;
         this.store = store;
         this.simulator = simulator;
+        this.requests = requests;
         this.stopping = stopping;
         this.temporaryDirectory = temporaryDirectory;
         Faults = faults;
@@ -72,6 +74,9 @@ public sealed class KubeSimServer : IAsyncDisposable
     /// <summary>How many watches are open right now.</summary>
     public int OpenWatches => store.OpenWatchCount;
 
+    /// <summary>The API requests served so far, by kind (a snapshot; take two and subtract for a window).</summary>
+    public KubeSimRequests Requests => requests.Snapshot();
+
     public static async Task<KubeSimServer> StartAsync(KubeSimOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new KubeSimOptions();
@@ -95,6 +100,7 @@ public sealed class KubeSimServer : IAsyncDisposable
         }
 
         var faults = new KubeSimFaults(store);
+        var requests = new RequestCounter();
         var stopping = new CancellationTokenSource();
         var simulator = new ClusterSimulator(registry, sandboxes, network, options, logger);
         KubeSimServer? sim = null;
@@ -115,7 +121,7 @@ public sealed class KubeSimServer : IAsyncDisposable
         });
         builder.Services.AddRouting();
         var app = builder.Build();
-        var api = new ApiHandler(registry, faults, options.BookmarkInterval, logger, stopping.Token);
+        var api = new ApiHandler(registry, faults, requests, options.BookmarkInterval, logger, stopping.Token);
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/kubesim"), admin =>
         {
             admin.Use(AdminEndpoints.HandleErrorsAsync);
@@ -138,7 +144,7 @@ public sealed class KubeSimServer : IAsyncDisposable
             }
 
             await File.WriteAllTextAsync(kubeconfigPath, Kubeconfig.Render(url, certificate?.AuthorityPem), cancellationToken);
-            sim = new KubeSimServer(app, store, simulator, faults, stopping, url, Path.GetFullPath(kubeconfigPath), temporary, prefix, network.Cluster.ToString());
+            sim = new KubeSimServer(app, store, simulator, requests, faults, stopping, url, Path.GetFullPath(kubeconfigPath), temporary, prefix, network.Cluster.ToString());
             foreach (var node in options.Nodes)
             {
                 await sim.RegisterNodeAsync(node, cancellationToken: cancellationToken);

@@ -1,26 +1,26 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Xunit.Abstractions;
 
 namespace IstioPodNetwork.Testing;
 
 /// <summary>
 /// A process a test started: argv only (no shell), output kept line by line so a
 /// test can await a line with a bound, and killed on dispose if still running.
+/// Free of xunit (benchmarks use it too); tests pass their output helper through ChildProcessXunit.cs.
 /// </summary>
 public sealed partial class ChildProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly ConcurrentQueue<string> lines = new();
     private readonly SemaphoreSlim lineArrived = new(0);
-    private readonly ITestOutputHelper? output;
+    private readonly Action<string>? log;
     private readonly string label;
 
-    private ChildProcess(Process process, ITestOutputHelper? output, string label)
+    private ChildProcess(Process process, Action<string>? log, string label)
     {
         this.process = process;
-        this.output = output;
+        this.log = log;
         this.label = label;
     }
 
@@ -37,10 +37,11 @@ public sealed partial class ChildProcess : IAsyncDisposable
 
     public string StandardError { get; private set; } = string.Empty;
 
+    /// <summary>Starts <paramref name="fileName"/>; every line it writes also goes to <paramref name="log"/>, prefixed with the label.</summary>
     public static ChildProcess Start(
         string fileName,
         IEnumerable<string> arguments,
-        ITestOutputHelper? output = null,
+        Action<string>? log,
         IReadOnlyDictionary<string, string?>? environment = null,
         string? label = null)
     {
@@ -69,7 +70,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var child = new ChildProcess(process, output, label ?? Path.GetFileName(fileName));
+        var child = new ChildProcess(process, log, label ?? Path.GetFileName(fileName));
         var stdout = new System.Text.StringBuilder();
         var stderr = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, e) => child.Collect(e.Data, stdout, text => child.StandardOutput = text);
@@ -176,14 +177,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
     {
         lines.Enqueue(line);
         lineArrived.Release();
-        try
-        {
-            output?.WriteLine($"[{label}] {line}");
-        }
-        catch (InvalidOperationException)
-        {
-            // The test already finished; its output helper no longer accepts lines.
-        }
+        log?.Invoke($"[{label}] {line}");
     }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]

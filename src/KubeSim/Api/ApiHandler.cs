@@ -13,14 +13,22 @@ namespace IstioPodNetwork.KubeSim.Api;
 
 /// <summary>
 /// The Kubernetes API over HTTP: discovery, OpenAPI stubs, and every verb on every served resource,
-/// answering errors with Status objects. Fault injection (latency, failed requests) is applied first.
+/// answering errors with Status objects. Every request is counted; fault injection (latency, failed
+/// requests) is applied next.
 /// </summary>
-internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults, TimeSpan bookmarkInterval, ILogger logger, CancellationToken stopping)
+internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults, RequestCounter requests, TimeSpan bookmarkInterval, ILogger logger, CancellationToken stopping)
 {
     private static readonly byte[] ItemsSeparator = ","u8.ToArray();
 
     public async Task HandleAsync(HttpContext context)
     {
+        var request = ApiRequest.Parse(context.Request);
+        if (!context.Request.Path.StartsWithSegments("/kubesim"))
+        {
+            // An admin URL that matched no admin endpoint ends here as a 404; it is not an API request.
+            requests.Count(request.Kind);
+        }
+
         try
         {
             if (faults.Latency > TimeSpan.Zero)
@@ -33,7 +41,7 @@ internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults
                 throw ApiException.Injected(status);
             }
 
-            await DispatchAsync(context);
+            await DispatchAsync(context, request);
         }
         catch (ApiException e)
         {
@@ -65,12 +73,16 @@ internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults
         await WriteJsonAsync(context, error.Code, error.ToStatus().Bytes());
     }
 
-    private async Task DispatchAsync(HttpContext context)
+    private async Task DispatchAsync(HttpContext context, ApiRequest request)
     {
-        var path = context.Request.Path.Value ?? "/";
-        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (request.Target is { } target)
+        {
+            await ServeResourceAsync(context, target, request.Verb);
+            return;
+        }
+
         var get = HttpMethods.IsGet(context.Request.Method);
-        switch (segments)
+        switch (request.Segments)
         {
             case ["version"] when get:
                 await WriteJsonAsync(context, 200, Discovery.Version().Bytes());
@@ -100,18 +112,12 @@ internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults
             case ["apis", var group, var version] when get && Discovery.ResourceList(group, version) is { } list:
                 await WriteJsonAsync(context, 200, list.Bytes());
                 return;
-            case ["api", var version, .. var rest] when RequestTarget.Parse(string.Empty, version, rest) is { } target:
-                await ServeResourceAsync(context, target);
-                return;
-            case ["apis", var group, var version, .. var rest] when RequestTarget.Parse(group, version, rest) is { } target:
-                await ServeResourceAsync(context, target);
-                return;
             default:
                 throw ApiException.PathNotFound();
         }
     }
 
-    private async Task ServeResourceAsync(HttpContext context, RequestTarget target)
+    private async Task ServeResourceAsync(HttpContext context, RequestTarget target, string verb)
     {
         var request = context.Request;
         var query = request.Query;
@@ -123,29 +129,29 @@ internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults
             return;
         }
 
-        switch (request.Method)
+        switch (verb)
         {
-            case "GET" when target.WatchPrefix || IsTrue(query["watch"]):
+            case "watch":
                 await WatchAsync(context, target);
                 return;
-            case "GET" when target.Name is null:
+            case "list":
                 await ListAsync(context, target);
                 return;
-            case "GET":
+            case "get" when target.Name is not null:
                 await WriteObjectAsync(context, 200, registry.Get(target.Type, target.Namespace, target.Name));
                 return;
-            case "POST" when target.Name is null:
+            case "create" when target.Name is null:
                 var created = registry.Create(target.Type, target.Namespace, await ReadObjectAsync(request, target.Type), dryRun);
                 await WriteObjectAsync(context, 201, created);
                 return;
-            case "PUT" when target.Name is not null:
+            case "update" when target.Name is not null:
                 var body = await ReadObjectAsync(request, target.Type);
                 var updated = target.Subresource is "finalize"
                     ? registry.GuaranteedUpdate(target.Type, null, target.Name, current => WithFinalizers(current, body), statusOnly: false, dryRun: dryRun)
                     : registry.Update(target.Type, target.Namespace, target.Name, body, statusOnly, dryRun);
                 await WriteObjectAsync(context, 200, updated);
                 return;
-            case "PATCH" when target.Name is not null && target.Subresource is not "finalize":
+            case "patch" when target.Name is not null && target.Subresource is not "finalize":
                 var contentType = MediaType(request.ContentType);
                 if (!PatchTypes.All.Contains(contentType))
                 {
@@ -160,7 +166,7 @@ internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults
                 var (patched, createdByApply) = registry.Patch(target.Type, target.Namespace, target.Name, contentType, await ReadBytesAsync(request), statusOnly, dryRun);
                 await WriteObjectAsync(context, createdByApply ? 201 : 200, patched);
                 return;
-            case "DELETE" when target.Name is not null && target.Subresource is null:
+            case "delete" when target.Name is not null && target.Subresource is null:
                 var outcome = registry.Delete(target.Type, target.Namespace, target.Name, await ReadDeleteOptionsAsync(request), dryRun);
                 if (outcome.Finished && !target.Type.ReturnsDeletedObject)
                 {
@@ -172,7 +178,7 @@ internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults
                 }
 
                 return;
-            case "DELETE" when target.Name is null:
+            case "deletecollection":
                 await DeleteCollectionAsync(context, target, dryRun);
                 return;
             default:
@@ -248,11 +254,11 @@ internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults
         }
 
         var selector = Selector.Parse(target.Type, query["labelSelector"], fieldSelector);
-        var start = new WatchStart(ParseLong(query["resourceVersion"], "resourceVersion"), IsTrue(query["sendInitialEvents"]));
+        var start = new WatchStart(ParseLong(query["resourceVersion"], "resourceVersion"), ApiRequest.IsTrue(query["sendInitialEvents"]));
         var timeout = ParseLong(query["timeoutSeconds"], "timeoutSeconds") is { } seconds && seconds > 0
             ? TimeSpan.FromSeconds(seconds)
             : TimeSpan.FromMinutes(30 + Random.Shared.Next(30));
-        var settings = new WatchSettings(timeout, IsTrue(query["allowWatchBookmarks"]), bookmarkInterval, Tables.Wanted(context.Request.Headers.Accept), query["includeObject"]);
+        var settings = new WatchSettings(timeout, ApiRequest.IsTrue(query["allowWatchBookmarks"]), bookmarkInterval, Tables.Wanted(context.Request.Headers.Accept), query["includeObject"]);
         var watcher = registry.Store.Watch(target.Type, target.Namespace, selector, start);
         await WatchStream.ServeAsync(context, registry.Store, watcher, settings, stopping);
     }
@@ -391,8 +397,6 @@ internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults
     /// <summary>The media type without parameters: clients send "; charset=utf-8" (the C# client does).</summary>
     private static string MediaType(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.MediaType.Value ?? string.Empty : string.Empty;
-
-    private static bool IsTrue(string? value) => value is "true" or "1" or "True";
 
     private static long? ParseLong(string? value, string name)
     {

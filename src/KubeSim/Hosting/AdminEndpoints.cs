@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace IstioPodNetwork.KubeSim.Hosting;
 
-/// <summary>/kubesim/...: fault injection, node registration and sandbox look-up for tests in other processes. Never subject to faults.</summary>
+/// <summary>/kubesim/...: fault injection, node registration, sandbox look-up and request counts for tests in other processes. Never subject to faults, never counted.</summary>
 internal static class AdminEndpoints
 {
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
@@ -45,6 +45,7 @@ internal static class AdminEndpoints
             var node = await sim().RegisterNodeAsync(name, options, context.RequestAborted);
             return Results.Json(NodeView(node), Web);
         });
+        admin.MapGet("/stats", () => Results.Json(StatsView(sim()), Web));
         admin.MapGet("/sandboxes", () => Results.Json(sim().Sandboxes.Select(SandboxView), Web));
         admin.MapGet("/sandboxes/{ns}/{name}", (string ns, string name) =>
             sim().FindSandbox(ns, name) is { } sandbox ? Results.Json(SandboxView(sandbox), Web) : Results.NotFound());
@@ -73,6 +74,24 @@ internal static class AdminEndpoints
         node.NetnsPath,
         CgroupDriver = node.CgroupDriver.ToString(),
     };
+
+    private static object StatsView(KubeSimServer sim)
+    {
+        var requests = sim.Requests;
+        return new
+        {
+            Requests = new
+            {
+                requests.Total,
+                ByVerb = new SortedDictionary<string, long>(requests.ByVerb.ToDictionary(), StringComparer.Ordinal),
+                ByKind = requests.ByKind
+                    .OrderBy(pair => pair.Key.Verb, StringComparer.Ordinal)
+                    .ThenBy(pair => pair.Key.Resource, StringComparer.Ordinal)
+                    .Select(pair => new { pair.Key.Verb, pair.Key.Resource, Count = pair.Value }),
+            },
+            sim.OpenWatches,
+        };
+    }
 
     private static object SandboxView(PodSandbox sandbox) => new
     {

@@ -27,7 +27,7 @@ public sealed partial class ClusterBehaviourTests(ITestOutputHelper output)
             await cluster.CreatePodAsync("mesh", $"{node}-b", node);
         }
 
-        await AwaitInitializedAsync(cluster, "mesh", AllNodes.SelectMany(n => new[] { $"{n}-a", $"{n}-b" }));
+        await cluster.AwaitInitializedAsync("mesh", AllNodes.SelectMany(n => new[] { $"{n}-a", $"{n}-b" }), Settle);
         foreach (var (node, agent) in cluster.Agents)
         {
             // The marks reach the API just before the agent logs the transition: wait for the log, then compare.
@@ -71,19 +71,19 @@ public sealed partial class ClusterBehaviourTests(ITestOutputHelper output)
             await cluster.CreatePodAsync("mesh", $"{node}-before", node);
         }
 
-        await AwaitInitializedAsync(cluster, "mesh", AllNodes.Select(n => $"{n}-before"));
+        await cluster.AwaitInitializedAsync("mesh", AllNodes.Select(n => $"{n}-before"), Settle);
         var killed = cluster.Agents["node-3"];
         killed.Process.KillHard();
 
         await cluster.MembersUpAsync("node-1", Settle, "node-1", "node-2");
         await cluster.CreatePodAsync("mesh", "node-1-during", "node-1");
         await cluster.CreatePodAsync("mesh", "node-3-during", "node-3");
-        await AwaitInitializedAsync(cluster, "mesh", ["node-1-during"]);
-        Assert.False(NodeUnderTest.IsInitialized(await cluster.Client.CoreV1.ReadNamespacedPodAsync("node-3-during", "mesh")), "no agent ran on node-3");
+        await cluster.AwaitInitializedAsync("mesh", ["node-1-during"], Settle);
+        Assert.False(AgentCluster.IsInitialized(await cluster.Client.CoreV1.ReadNamespacedPodAsync("node-3-during", "mesh")), "no agent ran on node-3");
 
         var restarted = await cluster.StartAgentAsync("node-3");
         await cluster.MembersUpAsync("node-1", Settle, AllNodes);
-        await AwaitInitializedAsync(cluster, "mesh", ["node-3-during"]);
+        await cluster.AwaitInitializedAsync("mesh", ["node-3-during"], Settle);
 
         await Eventually.HoldsAsync(
             () => restarted.Process.Lines.Count(l => l.Contains("-> Initialized", StringComparison.Ordinal)) >= 2,
@@ -128,7 +128,7 @@ public sealed partial class ClusterBehaviourTests(ITestOutputHelper output)
         await using var cluster = await FormedClusterAsync();
         await cluster.CreateNamespaceAsync("known", initialize: "true");
         await cluster.CreatePodAsync("known", "warm-up", "node-2");
-        await AwaitInitializedAsync(cluster, "known", ["warm-up"]);
+        await cluster.AwaitInitializedAsync("known", ["warm-up"], Settle);
         var host = cluster.Agents.Values.Single(a => a.Process.Lines.Any(IsSingletonStart));
         var survivors = AllNodes.Where(n => n != host.Node).ToArray();
 
@@ -137,8 +137,8 @@ public sealed partial class ClusterBehaviourTests(ITestOutputHelper output)
         await cluster.CreatePodAsync("late", "late-pod", survivors[0]);
         await cluster.CreatePodAsync("known", "during-move", survivors[0]);
 
-        await AwaitInitializedAsync(cluster, "known", ["during-move"]);
-        await AwaitInitializedAsync(cluster, "late", ["late-pod"]);
+        await cluster.AwaitInitializedAsync("known", ["during-move"], Settle);
+        await cluster.AwaitInitializedAsync("late", ["late-pod"], Settle);
         var newHost = cluster.Agents.Values.Single(a => a.Node != host.Node && a.Process.Lines.Any(IsSingletonStart));
         var moved = LogTime(newHost.Process.Lines.First(IsSingletonStart));
         var duringMove = LogTime(await cluster.Agents[survivors[0]].Process.WaitForLineAsync(
@@ -151,7 +151,7 @@ public sealed partial class ClusterBehaviourTests(ITestOutputHelper output)
 
     private static bool IsSingletonStart(string line) => line.Contains("Singleton manager started singleton actor", StringComparison.Ordinal);
 
-    private async Task<ClusterUnderTest> FormedClusterAsync()
+    private async Task<AgentCluster> FormedClusterAsync()
     {
         var cluster = await ClusterUnderTest.StartAsync(3, output);
         foreach (var node in AllNodes)
@@ -160,20 +160,6 @@ public sealed partial class ClusterBehaviourTests(ITestOutputHelper output)
         }
 
         return cluster;
-    }
-
-    private static Task AwaitInitializedAsync(ClusterUnderTest cluster, string ns, IEnumerable<string> names)
-    {
-        var waiting = names.ToHashSet();
-        return Eventually.HoldsAsync(
-            async () =>
-            {
-                waiting.ExceptWith((await cluster.PodsAsync(ns)).Where(NodeUnderTest.IsInitialized).Select(p => p.Metadata.Name));
-                return waiting.Count == 0;
-            },
-            Settle,
-            $"pods of {ns} initialized (waiting for {string.Join(", ", waiting)})",
-            TimeSpan.FromMilliseconds(200));
     }
 
     private static string PodOf(string line) => PodInLine().Match(line).Groups[1].Value;

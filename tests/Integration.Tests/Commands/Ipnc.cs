@@ -1,19 +1,8 @@
 using IstioPodNetwork.Integration.Tests.Support;
-using System.Text.Json;
 using IstioPodNetwork.Testing;
 using Xunit.Abstractions;
 
 namespace IstioPodNetwork.Integration.Tests.Commands;
-
-/// <summary>What one run of the `ipnc` client printed and how it ended.</summary>
-public sealed record ClientRun(int ExitCode, string Output, string Error)
-{
-    public IReadOnlyList<string> OutputLines => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-
-    public IReadOnlyList<string> ErrorLines => Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-
-    public JsonElement Json => JsonDocument.Parse(Output).RootElement;
-}
 
 /// <summary>Runs the real `ipnc` client binary, as an operator would through `kubectl exec`.</summary>
 public static class Ipnc
@@ -21,18 +10,8 @@ public static class Ipnc
     public static Task<ClientRun> RunAsync(ITestOutputHelper? output, params string[] args) => RunInAsync(null, output, args);
 
     /// <summary>Runs the client inside network namespace <paramref name="netns"/> (where a node's agent listens on 127.0.0.1), or here when null.</summary>
-    public static async Task<ClientRun> RunInAsync(string? netns, ITestOutputHelper? output, params string[] args)
-    {
-        await using var client = netns is null
-            ? ChildProcess.Start(Binaries.Ipnc, args, output, label: "ipnc " + string.Join(' ', args))
-            : ChildProcess.Start("ip", ["netns", "exec", netns, Binaries.Ipnc, .. args], output, label: "ipnc " + string.Join(' ', args));
-        if (!await client.WaitForExitAsync(TimeSpan.FromSeconds(20)))
-        {
-            throw new TimeoutException($"ipnc {string.Join(' ', args)} did not end within 20 s:\n{client.Tail()}");
-        }
-
-        return new ClientRun(client.ExitCode, client.StandardOutput, client.StandardError);
-    }
+    public static Task<ClientRun> RunInAsync(string? netns, ITestOutputHelper? output, params string[] args) =>
+        IpncClient.RunAsync(netns, XunitLog.To(output), args);
 
     /// <summary>Waits until <paramref name="agent"/> sees exactly the members on the nodes named, all up.</summary>
     public static Task MembersUpAsync(RunningAgent agent, ITestOutputHelper? output, params string[] nodes) =>

@@ -90,8 +90,7 @@ public sealed class NodeUnderTest : IAsyncDisposable
 
     public Task<V1Pod> ReadPodAsync(string ns, string name) => Client.CoreV1.ReadNamespacedPodAsync(name, ns);
 
-    public static bool IsInitialized(V1Pod pod) =>
-        pod.Metadata.Annotations?.TryGetValue(PodMarkers.StatusAnnotation, out var value) == true && value == PodMarkers.InitializedValue;
+    public static bool IsInitialized(V1Pod pod) => AgentCluster.IsInitialized(pod);
 
     public static V1PodCondition? Condition(V1Pod pod) =>
         pod.Status?.Conditions?.FirstOrDefault(c => c.Type == PodMarkers.InitializedCondition);
