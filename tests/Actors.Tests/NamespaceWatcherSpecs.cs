@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 
 namespace IstioPodNetwork.Actors.Tests;
 
-public sealed class NamespaceWatcherSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(output: output)
+public sealed class NamespaceWatcherSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(SpecConfig.LoadTolerant, output: output)
 {
     private readonly FakeWatch<V1Namespace> watch = new();
 

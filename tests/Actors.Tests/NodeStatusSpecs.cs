@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace IstioPodNetwork.Actors.Tests;
 
-public sealed class NodeStatusSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(output: output)
+public sealed class NodeStatusSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(SpecConfig.LoadTolerant, output: output)
 {
     private static readonly PodRef Web = new("apps", "web", "uid-web");
     private static readonly DateTimeOffset T0 = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);

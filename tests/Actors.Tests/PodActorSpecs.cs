@@ -21,7 +21,7 @@ public sealed class PodActorSpecs : Akka.TestKit.Xunit2.TestKit
     private readonly TestProbe coordinatorProbe;
 
     public PodActorSpecs(ITestOutputHelper output)
-        : base(TestConfigs.TestSchedulerConfig.WithFallback("akka.loglevel = DEBUG"), output: output)
+        : base(SpecConfig.WithTestScheduler.WithFallback("akka.loglevel = DEBUG"), output: output)
     {
         status = CreateTestProbe("status");
         parent = CreateTestProbe("parent");
@@ -336,5 +336,5 @@ public sealed class PodActorSpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     private async Task<PodStateChanged> FishTransitionTo(PodState state) =>
-        (PodStateChanged)await status.FishForMessageAsync(m => m is PodStateChanged c && c.To == state, TimeSpan.FromSeconds(5));
+        (PodStateChanged)await status.FishForMessageAsync(m => m is PodStateChanged c && c.To == state);
 }

@@ -27,7 +27,7 @@ public sealed class PodSupervisorSpecs : Akka.TestKit.Xunit2.TestKit
     private readonly TestProbe status;
 
     public PodSupervisorSpecs(ITestOutputHelper output)
-        : base(TestConfigs.TestSchedulerConfig, output: output)
+        : base(SpecConfig.WithTestScheduler, output: output)
     {
         status = CreateTestProbe("status");
     }
@@ -120,18 +120,18 @@ public sealed class PodSupervisorSpecs : Akka.TestKit.Xunit2.TestKit
         // actor has stopped, so the clock moves only once it has (and nothing restarts meanwhile).
         foreach (var (delay, attempt) in new[] { (1, 2), (2, 3), (4, 4) })
         {
-            await status.FishForMessageAsync(m => m is PodStateChanged { To: PodState.Failed, Pod.Name: "bad" }, TimeSpan.FromSeconds(10));
+            await status.FishForMessageAsync(m => m is PodStateChanged { To: PodState.Failed, Pod.Name: "bad" });
             var failedActor = status.LastSender;
             Watch(failedActor);
-            await ExpectTerminatedAsync(failedActor, TimeSpan.FromSeconds(10));
+            await ExpectTerminatedAsync(failedActor);
             await Consistently.HoldsAsync(() => capture.Count("apply bad") == attempt - 1, "no restart while the clock stands still");
             Scheduler.Advance(TimeSpan.FromSeconds(delay) - TimeSpan.FromMilliseconds(10));
             await Consistently.HoldsAsync(() => capture.Count("apply bad") == attempt - 1, $"no restart before {delay} s");
             Scheduler.Advance(TimeSpan.FromMilliseconds(10));
-            await AwaitConditionAsync(() => Task.FromResult(capture.Count("apply bad") == attempt), TimeSpan.FromSeconds(10));
+            await AwaitConditionAsync(() => Task.FromResult(capture.Count("apply bad") == attempt));
         }
 
-        var gaveUp = (PodGaveUp)await status.FishForMessageAsync(m => m is PodGaveUp, TimeSpan.FromSeconds(5));
+        var gaveUp = (PodGaveUp)await status.FishForMessageAsync(m => m is PodGaveUp);
         Assert.Equal("bad", gaveUp.Pod.Name);
         Scheduler.Advance(TimeSpan.FromMinutes(5));
         await Consistently.HoldsAsync(() => capture.Count("apply bad") == 4, "no attempt after giving up");
@@ -144,7 +144,7 @@ public sealed class PodSupervisorSpecs : Akka.TestKit.Xunit2.TestKit
         var supervisor = Start(Settings with { MaxRetries = 0 });
         capture.NextStep("apply", "web", () => Task.FromResult(CaptureStep.Failure("boom")));
         Observe(supervisor, TestPods.OptedIn("web", rules: "r1"));
-        await status.FishForMessageAsync(m => m is PodGaveUp, TimeSpan.FromSeconds(5));
+        await status.FishForMessageAsync(m => m is PodGaveUp);
 
         Observe(supervisor, TestPods.OptedIn("web", rules: "r1").With("pod-network-controller.istio.io/status", "whatever"));
         await Consistently.HoldsAsync(() => capture.Count("apply web") == 1, "our own marks changing does not retry the pod");
@@ -159,9 +159,9 @@ public sealed class PodSupervisorSpecs : Akka.TestKit.Xunit2.TestKit
         var supervisor = Start(Settings with { MaxRetries = 0 });
         capture.NextStep("apply", "web", () => Task.FromResult(CaptureStep.Failure("boom")));
         Observe(supervisor, TestPods.OptedIn("web"));
-        await status.FishForMessageAsync(m => m is PodGaveUp, TimeSpan.FromSeconds(5));
+        await status.FishForMessageAsync(m => m is PodGaveUp);
 
-        var result = await supervisor.Ask<RetryPodResult>(new RetryPod("apps", "web"), TimeSpan.FromSeconds(3));
+        var result = await supervisor.Ask<RetryPodResult>(new RetryPod("apps", "web"), RemainingOrDefault);
 
         Assert.True(result.Accepted, result.Message);
         await AwaitConditionAsync(() => Task.FromResult(marks.Count("initialized", "web") == 1));
@@ -172,7 +172,7 @@ public sealed class PodSupervisorSpecs : Akka.TestKit.Xunit2.TestKit
     {
         var supervisor = Start();
 
-        var result = await supervisor.Ask<RetryPodResult>(new RetryPod("apps", "ghost"), TimeSpan.FromSeconds(3));
+        var result = await supervisor.Ask<RetryPodResult>(new RetryPod("apps", "ghost"), RemainingOrDefault);
 
         Assert.False(result.Accepted);
         Assert.Equal("pod apps/ghost is not on this node", result.Message);
@@ -193,7 +193,7 @@ public sealed class PodSupervisorSpecs : Akka.TestKit.Xunit2.TestKit
         supervisor.Tell(new PodRemoved(first.Ref));
 
         await AwaitConditionAsync(() => Task.FromResult(marks.Count("initialized", "second") == 1));
-        var forgotten = await status.FishForMessageAsync(m => m is PodForgotten, TimeSpan.FromSeconds(5));
+        var forgotten = await status.FishForMessageAsync(m => m is PodForgotten);
         Assert.Equal("first", ((PodForgotten)forgotten).Pod.Name);
         stuck.SetResult(CaptureStep.Success("late"));
         await Consistently.HoldsAsync(() => marks.Count("initialized", "first") == 0, "a deleted pod is never marked");
@@ -217,7 +217,7 @@ public sealed class PodSupervisorSpecs : Akka.TestKit.Xunit2.TestKit
         var waiting = pods.ToHashSet();
         while (waiting.Count > 0)
         {
-            var change = (PodStateChanged)await status.FishForMessageAsync(m => m is PodStateChanged c && c.To == state && waiting.Contains(c.Pod.Name), TimeSpan.FromSeconds(5));
+            var change = (PodStateChanged)await status.FishForMessageAsync(m => m is PodStateChanged c && c.To == state && waiting.Contains(c.Pod.Name));
             waiting.Remove(change.Pod.Name);
         }
     }

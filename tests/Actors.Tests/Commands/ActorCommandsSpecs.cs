@@ -8,7 +8,7 @@ namespace IstioPodNetwork.Actors.Tests.Commands;
 public sealed class ActorCommandsSpecs : Akka.TestKit.Xunit2.TestKit
 {
     public ActorCommandsSpecs(ITestOutputHelper output)
-        : base(output: output)
+        : base(SpecConfig.LoadTolerant, output: output)
     {
         CommandPalettes.Get(Sys).Register(ActorCommands.Palette);
     }

@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 
 namespace IstioPodNetwork.Actors.Tests.Commands;
 
-public sealed class CommandPalettesSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(output: output)
+public sealed class CommandPalettesSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(SpecConfig.LoadTolerant, output: output)
 {
     [Fact]
     public async Task Help_lists_every_registered_command_with_its_usage()

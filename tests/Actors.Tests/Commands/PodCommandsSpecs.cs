@@ -17,7 +17,7 @@ public sealed class PodCommandsSpecs : Akka.TestKit.Xunit2.TestKit
     private static readonly PodRef Db = new("data", "db", "uid-db");
 
     public PodCommandsSpecs(ITestOutputHelper output)
-        : base(output: output)
+        : base(SpecConfig.LoadTolerant, output: output)
     {
         CommandPalettes.Get(Sys).Register(PodCommands.Palette);
     }
