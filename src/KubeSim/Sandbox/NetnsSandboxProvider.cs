@@ -70,8 +70,10 @@ internal sealed class NetnsSandboxProvider(string prefix, string cgroupMount, IR
         made[plan.Uid] = new Made(null, directories);
         try
         {
-            await Command.IpAsync("-n", plan.Node.NetnsName!, "link", "add", hostVeth, "type", "veth", "peer", "name", "eth0", "netns", netns);
-            await Command.IpAsync("-n", plan.Node.NetnsName!, "link", "set", hostVeth, "master", NodeBridge, "up");
+            await Command.IpBatchAsync(
+                plan.Node.NetnsName!,
+                [$"link add {hostVeth} type veth peer name eth0 netns {netns}", $"link set {hostVeth} master {NodeBridge} up"],
+                cancellationToken);
             await Command.IpBatchAsync(
                 netns,
                 ["link set lo up", $"addr add {plan.PodIp}/{plan.PrefixLength} dev eth0", "link set eth0 up", $"route add default via {plan.Node.Gateway}"],
