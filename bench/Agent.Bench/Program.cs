@@ -21,6 +21,7 @@ const string Node = "node-a";
 const int Sequential = 200;
 const int Warmup = 10;
 const int Burst = 110;
+const int BurstRounds = 3;
 var patience = TimeSpan.FromSeconds(120);
 
 if (!Environment.IsPrivilegedProcess)
@@ -66,50 +67,29 @@ try
 
     await DeleteAllAsync("seq");
 
-    // (b) 110 pods at once. Their sandboxes are made first, in a namespace that has not opted in, so KubeSim's
-    // sandbox work (not the agent's) is over before the clock starts; then one annotation opts all 110 in at once.
-    await CreateNamespaceAsync("burst", optedIn: false);
-    var names = Enumerable.Range(0, Burst).Select(i => $"burst-{i:000}").ToList();
-    var sandboxesStarted = Stopwatch.GetTimestamp();
-    await Task.WhenAll(names.Select(name => CreatePodAsync("burst", name)));
-    await pods.WaitAsync(() => names.All(n => pods.RunningAt("burst", n) is not null && sim.FindSandbox("burst", n)?.NetnsName is not null), patience, "110 sandboxes running");
-    var sandboxSeconds = Stopwatch.GetElapsedTime(sandboxesStarted).TotalSeconds;
-    await Task.Delay(TimeSpan.FromSeconds(1));
-
-    var cpuBefore = agent.CpuTime();
-    var burstStarted = Stopwatch.GetTimestamp();
-    await client.CoreV1.PatchNamespaceAsync(OptInPatch(), "burst");
-    await pods.WaitAsync(() => names.All(n => pods.InitializedAt("burst", n) is not null), patience, "110 pods initialized");
-    var burstSeconds = Stopwatch.GetElapsedTime(burstStarted).TotalSeconds;
-    var burstCpu = (agent.CpuTime() - cpuBefore).TotalSeconds;
-    var afterBurst = agent.Memory();
-
-    // The floor: the same 110 rule sets (built from the pods as the agent builds them), each applied with one bare
-    // nsenter + iptables-restore into a fresh netns, one after another. The netns are made before the clock starts.
-    var texts = (await client.CoreV1.ListNamespacedPodAsync("burst")).Items.Select(RestoreText).ToList();
-    var restore = IptablesTools.FromPath().Restore(IptablesBackend.Nft, IpFamily.IPv4);
-    for (var i = 0; i < texts.Count; i++)
+    // (b) 110 pods at once, in rounds, each against its own floor measured right after it (the two see the same
+    // machine), so one noisy moment moves one round, not the verdict: the median round decides.
+    var rounds = new List<BurstRound>();
+    Memory? afterBurst = null;
+    for (var round = 1; round <= BurstRounds; round++)
     {
-        await MustAsync(["ip", "netns", "add", $"{prefix}-floor-{i}"]);
-        floorNetns.Add($"{prefix}-floor-{i}");
+        var ns = $"burst{round}";
+        rounds.Add(await BurstRoundAsync(ns, round));
+        afterBurst ??= agent.Memory();
+        if (round < BurstRounds)
+        {
+            await DeleteAllAsync(ns);
+        }
     }
-
-    var floorStarted = Stopwatch.GetTimestamp();
-    for (var i = 0; i < texts.Count; i++)
-    {
-        await MustAsync(["nsenter", $"--net=/var/run/netns/{floorNetns[i]}", restore, "--noflush"], texts[i]);
-    }
-
-    var floorSeconds = Stopwatch.GetElapsedTime(floorStarted).TotalSeconds;
 
     // End to end, for the record: 110 pods created at once into an opted-in namespace, sandboxes and all.
-    await CreateNamespaceAsync("burst2", optedIn: true);
-    var names2 = Enumerable.Range(0, Burst).Select(i => $"burst2-{i:000}").ToList();
+    await CreateNamespaceAsync("e2e", optedIn: true);
+    var names2 = Enumerable.Range(0, Burst).Select(i => $"e2e-{i:000}").ToList();
     var endToEndStarted = Stopwatch.GetTimestamp();
-    await Task.WhenAll(names2.Select(name => CreatePodAsync("burst2", name)));
-    await pods.WaitAsync(() => names2.All(n => pods.InitializedAt("burst2", n) is not null), patience, "110 more pods initialized");
-    var lastRunning = Millis(endToEndStarted, names2.Max(n => pods.RunningAt("burst2", n)!.Value)) / 1000;
-    var endToEnd = Millis(endToEndStarted, names2.Max(n => pods.InitializedAt("burst2", n)!.Value)) / 1000;
+    await Task.WhenAll(names2.Select(name => CreatePodAsync("e2e", name)));
+    await pods.WaitAsync(() => names2.All(n => pods.InitializedAt("e2e", n) is not null), patience, "110 more pods initialized");
+    var lastRunning = Millis(endToEndStarted, names2.Max(n => pods.RunningAt("e2e", n)!.Value)) / 1000;
+    var endToEnd = Millis(endToEndStarted, names2.Max(n => pods.InitializedAt("e2e", n)!.Value)) / 1000;
     var afterBoth = agent.Memory();
 
     Console.WriteLine($"Agent.Bench: a real ipnc agent{(args.Length == 0 ? string.Empty : " " + string.Join(' ', args))} for one node of an in-process KubeSim with real sandboxes; {Environment.ProcessorCount} cores");
@@ -122,20 +102,23 @@ try
     Console.WriteLine($"    {"  Running → initialized (the agent)",-44} {Percentile(agentPart, 50),10:0.0} {Percentile(agentPart, 99),8:0.0}   the agent's share, p99 ≤ 50 ms: {Verdict(Percentile(agentPart, 99) <= 50)}");
     Console.WriteLine("    (the agent starts when the pod has its sandbox and IP; KubeSim's sandbox making is the stand-in's cost, a real kubelet's is larger)");
     Console.WriteLine();
-    Console.WriteLine($"(b) a burst of {Burst} pods on one node; KubeSim made their sandboxes first ({sandboxSeconds:0.00} s, not counted)");
-    Console.WriteLine($"    {"",-72} {"seconds",8} {"× floor",8}");
-    Console.WriteLine($"    {"floor: 110 × nsenter --net=… iptables-restore, one after another",-72} {floorSeconds,8:0.00} {1,8:0.00}");
-    Console.WriteLine($"    {"agent: namespace annotated → all 110 initialized (watch)",-72} {burstSeconds,8:0.00} {burstSeconds / floorSeconds,8:0.00}   goal ≤ 1.5×: {Verdict(burstSeconds / floorSeconds <= 1.5)}");
-    Console.WriteLine($"    {"  agent CPU time during it",-72} {burstCpu,8:0.00}");
-    Console.WriteLine($"    {"end to end: 110 created at once into an opted-in namespace → initialized",-72} {endToEnd,8:0.00}");
-    Console.WriteLine($"    {"  of which until the last sandbox ran (KubeSim)",-72} {lastRunning,8:0.00}");
+    Console.WriteLine($"(b) a burst of {Burst} pods on one node, {BurstRounds} rounds; KubeSim made their sandboxes first (not counted)");
+    Console.WriteLine($"    {"",-60} {"floor s",8} {"agent s",8} {"× floor",8} {"agent CPU s",12} {"sandboxes s",12}");
+    foreach (var (round, i) in rounds.Select((r, i) => (r, i + 1)))
+    {
+        Console.WriteLine($"    {$"round {i}: namespace annotated → all {Burst} initialized (watch)",-60} {round.FloorSeconds,8:0.00} {round.AgentSeconds,8:0.00} {round.Ratio,8:0.00} {round.AgentCpuSeconds,12:0.00} {round.SandboxSeconds,12:0.00}");
+    }
+
+    var medianRatio = Percentile([.. rounds.Select(r => r.Ratio)], 50);
+    Console.WriteLine($"    median agent / floor (floor: {Burst} × nsenter --net=… iptables-restore, one after another): {medianRatio:0.00}×   goal ≤ 1.5×: {Verdict(medianRatio <= 1.5)}");
+    Console.WriteLine($"    end to end, for the record: {Burst} created at once into an opted-in namespace → all initialized in {endToEnd:0.00} s, of which {lastRunning:0.00} s until KubeSim ran the last sandbox");
     Console.WriteLine();
     Console.WriteLine("(c) agent memory, /proc/PID/status (VmRSS = anonymous + file-backed + shared)");
     Console.WriteLine($"    {"",-44} {"VmRSS MB",9} {"anon",6} {"file",6} {"shared",7} {"VmHWM MB",9}");
     void MemoryRow(string name, Memory m, string note = "") =>
         Console.WriteLine($"    {name,-44} {m.Rss,9:0} {m.Anonymous,6:0} {m.File,6:0} {m.Shared,7:0} {m.Peak,9:0}{note}");
     MemoryRow("idle (ready, no pods)", idle);
-    MemoryRow($"after the burst ({Burst} pods on the node)", afterBurst);
+    MemoryRow($"after the first burst ({Burst} pods on the node)", afterBurst!);
     MemoryRow($"after the end-to-end burst ({2 * Burst} pods)", afterBoth, $"   goal ≤ 120 MB: {Verdict(afterBoth.Peak <= 120)}");
     return 0;
 }
@@ -150,6 +133,45 @@ finally
     {
         await runner.RunAsync(new ProcessRequest(["ip", "netns", "del", name]), CancellationToken.None);
     }
+}
+
+// KubeSim makes the 110 sandboxes first, in a namespace that has not opted in, so its sandbox work (not the agent's)
+// is over before the clock starts; then one annotation opts all 110 in at once. The floor applies the same 110 rule
+// sets (built from the pods as the agent builds them), each with one bare nsenter + iptables-restore into a fresh
+// netns, one after another; the netns are made before its clock starts.
+async Task<BurstRound> BurstRoundAsync(string ns, int round)
+{
+    await CreateNamespaceAsync(ns, optedIn: false);
+    var names = Enumerable.Range(0, Burst).Select(i => $"{ns}-{i:000}").ToList();
+    var sandboxesStarted = Stopwatch.GetTimestamp();
+    await Task.WhenAll(names.Select(name => CreatePodAsync(ns, name)));
+    await pods.WaitAsync(() => names.All(n => pods.RunningAt(ns, n) is not null && sim.FindSandbox(ns, n)?.NetnsName is not null), patience, $"{Burst} sandboxes of {ns} running");
+    var sandboxSeconds = Stopwatch.GetElapsedTime(sandboxesStarted).TotalSeconds;
+    await Task.Delay(TimeSpan.FromSeconds(1));
+
+    var cpuBefore = agent.CpuTime();
+    var burstStarted = Stopwatch.GetTimestamp();
+    await client.CoreV1.PatchNamespaceAsync(OptInPatch(), ns);
+    await pods.WaitAsync(() => names.All(n => pods.InitializedAt(ns, n) is not null), patience, $"{Burst} pods of {ns} initialized");
+    var agentSeconds = Stopwatch.GetElapsedTime(burstStarted).TotalSeconds;
+    var agentCpu = (agent.CpuTime() - cpuBefore).TotalSeconds;
+
+    var texts = (await client.CoreV1.ListNamespacedPodAsync(ns)).Items.Select(RestoreText).ToList();
+    var restore = IptablesTools.FromPath().Restore(IptablesBackend.Nft, IpFamily.IPv4);
+    var netns = Enumerable.Range(0, texts.Count).Select(i => $"{prefix}-floor{round}-{i}").ToList();
+    foreach (var name in netns)
+    {
+        await MustAsync(["ip", "netns", "add", name]);
+        floorNetns.Add(name);
+    }
+
+    var floorStarted = Stopwatch.GetTimestamp();
+    for (var i = 0; i < texts.Count; i++)
+    {
+        await MustAsync(["nsenter", $"--net=/var/run/netns/{netns[i]}", restore, "--noflush"], texts[i]);
+    }
+
+    return new BurstRound(sandboxSeconds, agentSeconds, agentCpu, Stopwatch.GetElapsedTime(floorStarted).TotalSeconds);
 }
 
 Task CreateNamespaceAsync(string name, bool optedIn) =>
@@ -212,4 +234,9 @@ static double Percentile(List<double> values, int percentile)
     var sorted = values.Order().ToList();
     var rank = (int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1;
     return sorted[Math.Clamp(rank, 0, sorted.Count - 1)];
+}
+
+internal sealed record BurstRound(double SandboxSeconds, double AgentSeconds, double AgentCpuSeconds, double FloorSeconds)
+{
+    public double Ratio => AgentSeconds / FloorSeconds;
 }

@@ -17,6 +17,10 @@ namespace IstioPodNetwork.Actors.Namespaces;
 /// One writer at a time (the singleton) replaces the whole set, so a last-writer-wins register fits;
 /// its clock never goes back from what this replica has seen, so a new singleton's write wins even
 /// when its wall clock lags the old one's.
+/// The singleton's own node acts on a new set at once rather than at the replicator's next
+/// notification round. While that node's writes are not yet answered, the replicator may still
+/// notify an older value, so notifications are held back until every write is answered and then
+/// the register is read once: nothing written meanwhile by another node is missed.
 /// </remarks>
 public sealed class OptedInNamespacesReplica : ReceiveActor
 {
@@ -25,23 +29,55 @@ public sealed class OptedInNamespacesReplica : ReceiveActor
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly IActorRef replicator = DistributedData.Get(Context.System).Replicator;
     private readonly UniqueAddress self = Cluster.Get(Context.System).SelfUniqueAddress;
+    private readonly IActorRef subscriber;
+    private int unansweredWrites;
+    private string? told;
 
     public OptedInNamespacesReplica(IActorRef subscriber)
     {
+        this.subscriber = subscriber;
         Receive<OptedInNamespacesChanged>(changed =>
         {
             var value = Encode(changed.Namespaces);
+            unansweredWrites++;
             replicator.Tell(Dsl.Update(Key, new LWWRegister<string>(self, value), new WriteMajority(TimeSpan.FromSeconds(3)), register => register.WithValue(self, value)));
+            Tell(value);
         });
-        Receive<Changed>(changed => subscriber.Tell(new OptedInNamespacesChanged(Decode(changed.Get(Key).Value))));
-        Receive<UpdateSuccess>(_ => { });
-        Receive<IUpdateFailure>(failure =>
-            log.Warning("The opted-in namespaces were written locally but did not reach a majority in time ({Failure}); gossip spreads them", failure.GetType().Name));
+        Receive<Changed>(changed =>
+        {
+            if (unansweredWrites == 0)
+            {
+                Tell(changed.Get(Key).Value);
+            }
+        });
+        Receive<IUpdateResponse>(response =>
+        {
+            if (response is IUpdateFailure failure)
+            {
+                log.Warning("The opted-in namespaces were written locally but did not reach a majority in time ({Failure}); gossip spreads them", failure.GetType().Name);
+            }
+
+            if (--unansweredWrites == 0)
+            {
+                replicator.Tell(Dsl.Get(Key, ReadLocal.Instance));
+            }
+        });
+        Receive<GetSuccess>(success => Tell(success.Get(Key).Value));
+        Receive<NotFound>(_ => { });
     }
 
     public static Props Props(IActorRef subscriber) => Akka.Actor.Props.Create(() => new OptedInNamespacesReplica(subscriber));
 
     protected override void PreStart() => replicator.Tell(Dsl.Subscribe(Key, Self));
+
+    private void Tell(string value)
+    {
+        if (value != told)
+        {
+            told = value;
+            subscriber.Tell(new OptedInNamespacesChanged(Decode(value)));
+        }
+    }
 
     private static string Encode(ImmutableHashSet<string> namespaces) => string.Join('\n', namespaces.Order(StringComparer.Ordinal));
 
