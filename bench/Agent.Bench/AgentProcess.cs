@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
+using IstioPodNetwork.Testing;
 
 namespace IstioPodNetwork.Agent.Bench;
 
@@ -19,7 +20,7 @@ internal sealed class AgentProcess : IAsyncDisposable
     public static async Task<AgentProcess> StartAsync(string node, string kubeconfig, IEnumerable<string> extraArguments)
     {
         var healthPort = FreePort();
-        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "ipnc"))
+        var info = new ProcessStartInfo(Binaries.Ipnc)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
