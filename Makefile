@@ -45,8 +45,8 @@ bench: deps
 	$(DOTNET) publish src/Host/Host.csproj -c Release --use-current-runtime -o $(SHIPPED_IPNC)
 	$(DOTNET) run -c Release --project bench/KubeSim.Bench
 	$(DOTNET) run -c Release --project bench/Capture.Bench
-	IPNC_BINARY=$(SHIPPED_IPNC)/ipnc $(DOTNET) run -c Release --project bench/Agent.Bench
-	IPNC_BINARY=$(SHIPPED_IPNC)/ipnc $(DOTNET) run -c Release --project bench/Cluster.Bench
+	BENCH_IPNC=$(SHIPPED_IPNC)/ipnc $(DOTNET) run -c Release --project bench/Agent.Bench
+	BENCH_IPNC=$(SHIPPED_IPNC)/ipnc $(DOTNET) run -c Release --project bench/Cluster.Bench
 
 format:
 	$(DOTNET) format $(SOLUTION)

@@ -3,8 +3,11 @@ namespace IstioPodNetwork.Testing;
 /// <summary>The project's executables as built next to the test assembly.</summary>
 public static class Binaries
 {
-    /// <summary>Names another ipnc to run instead: make bench sets it to the ReadyToRun publish the image ships.</summary>
-    public const string IpncOverride = "IPNC_BINARY";
+    /// <summary>
+    /// Names another ipnc to run instead: make bench sets it to the ReadyToRun publish the image ships.
+    /// Not IPNC_…: the agent inherits the environment and takes every IPNC_ variable for one of its settings.
+    /// </summary>
+    public const string IpncOverride = "BENCH_IPNC";
 
     public static string Ipnc => Environment.GetEnvironmentVariable(IpncOverride) is { Length: > 0 } path
         ? File.Exists(path) ? path : throw new FileNotFoundException($"{IpncOverride}={path}: no such file.")
