@@ -39,14 +39,11 @@ demo: deps
 	$(DOTNET) build src/Host/Host.csproj -c $(CONFIGURATION) -warnaserror
 	@CONFIGURATION=$(CONFIGURATION) scripts/demo.sh
 
-# The agents the benchmarks start are ipnc as the image ships it: published ReadyToRun (src/Host/Host.csproj).
-SHIPPED_IPNC := $(CURDIR)/bench/bin/shipped-ipnc
 bench: deps
-	$(DOTNET) publish src/Host/Host.csproj -c Release --use-current-runtime -o $(SHIPPED_IPNC)
 	$(DOTNET) run -c Release --project bench/KubeSim.Bench
 	$(DOTNET) run -c Release --project bench/Capture.Bench
-	BENCH_IPNC=$(SHIPPED_IPNC)/ipnc $(DOTNET) run -c Release --project bench/Agent.Bench
-	BENCH_IPNC=$(SHIPPED_IPNC)/ipnc $(DOTNET) run -c Release --project bench/Cluster.Bench
+	$(DOTNET) run -c Release --project bench/Agent.Bench
+	$(DOTNET) run -c Release --project bench/Cluster.Bench
 
 format:
 	$(DOTNET) format $(SOLUTION)

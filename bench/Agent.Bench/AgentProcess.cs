@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
-using IstioPodNetwork.Testing;
 
 namespace IstioPodNetwork.Agent.Bench;
 
@@ -20,7 +19,7 @@ internal sealed class AgentProcess : IAsyncDisposable
     public static async Task<AgentProcess> StartAsync(string node, string kubeconfig, IEnumerable<string> extraArguments)
     {
         var healthPort = FreePort();
-        var info = new ProcessStartInfo(Binaries.Ipnc)
+        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "ipnc"))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

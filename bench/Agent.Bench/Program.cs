@@ -11,7 +11,6 @@ using IstioPodNetwork.Kube;
 using IstioPodNetwork.KubeSim;
 using k8s;
 using k8s.Models;
-using IstioPodNetwork.Testing;
 
 // The node agent as deployed: a real `ipnc agent` process (this build) against an in-process KubeSim with one node
 // whose pods get real sandboxes. (a) one pod at a time: creation call to the initialized annotation seen by a watch;
@@ -93,7 +92,7 @@ try
     var endToEnd = Millis(endToEndStarted, names2.Max(n => pods.InitializedAt("e2e", n)!.Value)) / 1000;
     var afterBoth = agent.Memory();
 
-    Console.WriteLine($"Agent.Bench: a real ipnc agent{(args.Length == 0 ? string.Empty : " " + string.Join(' ', args))} ({Binaries.IpncBuild}) for one node of an in-process KubeSim with real sandboxes; {Environment.ProcessorCount} cores");
+    Console.WriteLine($"Agent.Bench: a real ipnc agent{(args.Length == 0 ? string.Empty : " " + string.Join(' ', args))} for one node of an in-process KubeSim with real sandboxes; {Environment.ProcessorCount} cores");
     Console.WriteLine($"load average (1, 5, 15 min) at the start: {loadAtStart}, at the end: {LoadAverage()}; other work on the machine shows in the figures");
     Console.WriteLine();
     Console.WriteLine($"(a) one pod at a time, {Sequential} pods after {Warmup} warm-up: from the create call to the pod seen by a watch");

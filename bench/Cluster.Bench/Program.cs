@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Reflection;
 using System.Runtime.InteropServices;
 using IstioPodNetwork.Cluster.Bench;
 using IstioPodNetwork.Host.Configuration;
@@ -35,7 +36,8 @@ Action<string>? log = logFile is null ? null : line =>
     }
 };
 
-Console.WriteLine($"Cluster.Bench: ipnc agents ({Binaries.IpncBuild}) in node netns on a test bridge, KubeSim over HTTPS, {Environment.ProcessorCount} cores");
+var configuration = Assembly.GetEntryAssembly()?.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration;
+Console.WriteLine($"Cluster.Bench: ipnc agents ({configuration} build) in node netns on a test bridge, KubeSim over HTTPS, {Environment.ProcessorCount} cores");
 Console.WriteLine($"  {settings.Repetitions} formations per row; at-rest window {settings.Window.TotalSeconds:0} s" + (settings.LogFile is null ? string.Empty : $"; agent logs in {settings.LogFile}"));
 
 // (a) Formation. One environment (bridge, KubeSim, nodes, DaemonSet) per row; the agents are killed between runs.
