@@ -72,11 +72,16 @@ public static class TrafficProbe
 
     private const string StandInName = "ipnc-probe stand-in proxy";
 
+    private static readonly ProcessRunner Routes = new();
+
     public static Task<ProbeResult> RunAsync(OutboundProbe probe, CancellationToken cancellationToken = default) =>
         RunAsync(probe.PodNetns, probe.ProxyPort, transparent: false, probe.PodNetns, probe.Uid, probe.Gid, probe.Destination, probe.Timeout, cancellationToken);
 
-    public static Task<ProbeResult> RunAsync(InboundProbe probe, CancellationToken cancellationToken = default) =>
-        RunAsync(probe.PodNetns, probe.ProxyPort, probe.Tproxy, probe.CallerNetns, 0, 0, probe.PodEndpoint, probe.Timeout, cancellationToken);
+    /// <summary>Refused (<see cref="ProbeResult.NotRun"/>) when the caller's netns would reach the pod only through its default route.</summary>
+    public static async Task<ProbeResult> RunAsync(InboundProbe probe, CancellationToken cancellationToken = default) =>
+        await CallerRoute.RefusalAsync(Routes, probe.CallerNetns, probe.PodEndpoint.Address, cancellationToken) is { } refusal
+            ? new ProbeResult.NotRun(refusal)
+            : await RunAsync(probe.PodNetns, probe.ProxyPort, probe.Tproxy, probe.CallerNetns, 0, 0, probe.PodEndpoint, probe.Timeout, cancellationToken);
 
     private static async Task<ProbeResult> RunAsync(
         string podNetns, ushort proxyPort, bool transparent, string callerNetns, uint uid, uint gid, IPEndPoint destination, TimeSpan timeout, CancellationToken cancellationToken)
