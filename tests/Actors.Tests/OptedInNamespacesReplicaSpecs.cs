@@ -84,6 +84,21 @@ public sealed class OptedInNamespacesReplicaSpecs(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_set_that_arrives_while_the_register_is_read_back_is_not_undone_by_that_read()
+    {
+        var replica = await StartReplicaAsync();
+
+        // Each new set lands while the previous write's answer and read-back are on their way.
+        for (var i = 0; i < 300; i++)
+        {
+            replica.Tell(Set($"ns{i}"));
+            Assert.Equal([$"ns{i}"], await ToldAsync());
+        }
+
+        await Supervisor.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(500));
+    }
+
+    [Fact]
     public async Task A_set_written_by_another_nodes_watcher_reaches_this_nodes_supervisor()
     {
         var replica = await StartReplicaAsync();

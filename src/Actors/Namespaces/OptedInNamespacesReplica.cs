@@ -19,8 +19,8 @@ namespace IstioPodNetwork.Actors.Namespaces;
 /// when its wall clock lags the old one's.
 /// The singleton's own node acts on a new set at once rather than at the replicator's next
 /// notification round. While that node's writes are not yet answered, the replicator may still
-/// notify an older value, so notifications are held back until every write is answered and then
-/// the register is read once: nothing written meanwhile by another node is missed.
+/// notify (or a read-back return) an older value, so both are held back until every write is answered;
+/// then the register is read once: nothing written meanwhile by another node is missed.
 /// </remarks>
 public sealed class OptedInNamespacesReplica : ReceiveActor
 {
@@ -62,7 +62,14 @@ public sealed class OptedInNamespacesReplica : ReceiveActor
                 replicator.Tell(Dsl.Get(Key, ReadLocal.Instance));
             }
         });
-        Receive<GetSuccess>(success => Tell(success.Get(Key).Value));
+        Receive<GetSuccess>(success =>
+        {
+            // Read before a write sent since: that write's own answer reads again.
+            if (unansweredWrites == 0)
+            {
+                Tell(success.Get(Key).Value);
+            }
+        });
         Receive<NotFound>(_ => { });
     }
 
