@@ -14,8 +14,8 @@ using k8s.Models;
 
 // The node agent as deployed: a real `ipnc agent` process (this build) against an in-process KubeSim with one node
 // whose pods get real sandboxes. (a) one pod at a time: creation call to the initialized annotation seen by a watch;
-// (b) a burst of 110 pods (Kubernetes' per-node default maximum) against, in the same run, the floor of applying the
-// same 110 rule sets with bare nsenter + iptables-restore one after another; (c) the agent's memory.
+// (b) bursts of 110 pods (Kubernetes' per-node default maximum), each against the floor of applying the same 110 rule
+// sets with bare nsenter + iptables-restore one after another, measured right after it; (c) the agent's memory.
 // Arguments are passed on to `ipnc agent` (e.g. --max-concurrent-programming 4), to compare settings. Needs root.
 const string Node = "node-a";
 const int Sequential = 200;
@@ -67,8 +67,7 @@ try
 
     await DeleteAllAsync("seq");
 
-    // (b) 110 pods at once, in rounds, each against its own floor measured right after it (the two see the same
-    // machine), so one noisy moment moves one round, not the verdict: the median round decides.
+    // (b) In rounds, so one noisy moment on the machine moves one round, not the verdict: the median round decides.
     var rounds = new List<BurstRound>();
     Memory? afterBurst = null;
     for (var round = 1; round <= BurstRounds; round++)
