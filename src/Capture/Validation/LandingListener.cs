@@ -54,9 +54,11 @@ public sealed class LandingListener : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The accept loop ends before the socket is closed, so no pending accept can hold it open past this
+        // method: the next listener on the same port (the next probe in this pod) must be able to bind.
         await stop.CancelAsync();
-        listener.Dispose();
         await serving;
+        listener.Dispose();
         stop.Dispose();
     }
 

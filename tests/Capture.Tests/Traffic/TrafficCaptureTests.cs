@@ -29,7 +29,7 @@ public sealed class TrafficCaptureTests
 
         var result = await setup.OutboundAsync(Endpoint(setup.Network.HostIp, AppPort), AppUid, AppUid);
 
-        var landing = Assert.IsType<ProbeResult.Captured>(result).Landing;
+        var landing = Expect<ProbeResult.Captured>(result).Landing;
         Assert.Equal(Endpoint(setup.Network.HostIp, AppPort), landing.OriginalDestination);
         Assert.Equal(Endpoint("127.0.0.1", 15001), landing.Local);
         Assert.Empty(setup.HostServer(AppPort).Landings);
@@ -43,7 +43,7 @@ public sealed class TrafficCaptureTests
 
         var result = await setup.InboundAsync(Endpoint(setup.Network.PodIp, AppPort));
 
-        var landing = Assert.IsType<ProbeResult.Captured>(result).Landing;
+        var landing = Expect<ProbeResult.Captured>(result).Landing;
         Assert.Equal(Endpoint(setup.Network.PodIp, AppPort), landing.OriginalDestination);
         Assert.Equal(Endpoint(setup.Network.PodIp, 15006), landing.Local);
     }
@@ -56,7 +56,7 @@ public sealed class TrafficCaptureTests
 
         var result = await setup.OutboundAsync(Endpoint(setup.Network.HostIp, AppPort), uid: 1337, gid: 0);
 
-        var bypassed = Assert.IsType<ProbeResult.Bypassed>(result);
+        var bypassed = Expect<ProbeResult.Bypassed>(result);
         Assert.Equal($"direct-{AppPort}", bypassed.Answer);
         Assert.NotNull(setup.HostServer(AppPort).LandingFrom(bypassed.Source));
     }
@@ -75,10 +75,10 @@ public sealed class TrafficCaptureTests
         var excludedRange = await setup.OutboundAsync(Endpoint(setup.Network.OtherHostIp, AppPort), AppUid, AppUid);
         var captured = await setup.OutboundAsync(Endpoint(setup.Network.HostIp, AppPort), AppUid, AppUid);
 
-        Assert.Equal($"direct-{OtherPort}", Assert.IsType<ProbeResult.Bypassed>(excludedPort).Answer);
-        var rangeLanding = setup.HostServer(AppPort).LandingFrom(Assert.IsType<ProbeResult.Bypassed>(excludedRange).Source);
+        Assert.Equal($"direct-{OtherPort}", Expect<ProbeResult.Bypassed>(excludedPort).Answer);
+        var rangeLanding = setup.HostServer(AppPort).LandingFrom(Expect<ProbeResult.Bypassed>(excludedRange).Source);
         Assert.Equal(Endpoint(setup.Network.OtherHostIp, AppPort), rangeLanding?.Local);
-        Assert.Equal(Endpoint(setup.Network.HostIp, AppPort), Assert.IsType<ProbeResult.Captured>(captured).Landing.OriginalDestination);
+        Assert.Equal(Endpoint(setup.Network.HostIp, AppPort), Expect<ProbeResult.Captured>(captured).Landing.OriginalDestination);
     }
 
     [Theory]
@@ -90,7 +90,7 @@ public sealed class TrafficCaptureTests
 
         var result = await setup.InboundAsync(Endpoint(setup.Network.PodIp, OtherPort));
 
-        Assert.Equal("app-9090", Assert.IsType<ProbeResult.Bypassed>(result).Answer);
+        Assert.Equal("app-9090", Expect<ProbeResult.Bypassed>(result).Answer);
         Assert.Single(app.Landings);
     }
 
@@ -102,7 +102,7 @@ public sealed class TrafficCaptureTests
 
         var result = await setup.InboundAsync(Endpoint(setup.Network.PodIp, AppPort), tproxy: true);
 
-        var landing = Assert.IsType<ProbeResult.Captured>(result).Landing;
+        var landing = Expect<ProbeResult.Captured>(result).Landing;
         Assert.Equal(Endpoint(setup.Network.PodIp, AppPort), landing.Local);
         Assert.Equal(Endpoint(setup.Network.PodIp, AppPort), landing.IntendedDestination);
     }
@@ -114,12 +114,17 @@ public sealed class TrafficCaptureTests
 
         var result = await setup.OutboundAsync(Endpoint(setup.Network.HostIp6, AppPort), AppUid, AppUid);
 
-        var landing = Assert.IsType<ProbeResult.Captured>(result).Landing;
+        var landing = Expect<ProbeResult.Captured>(result).Landing;
         Assert.Equal(Endpoint(setup.Network.HostIp6, AppPort), landing.OriginalDestination);
         Assert.Equal(Endpoint("::1", 15001), landing.Local);
     }
 
     private static IPEndPoint Endpoint(string ip, int port) => new(IPAddress.Parse(ip), port);
+
+    /// <summary>Assert.IsType, whose failure also says what the probe found (a NotRun's reason, a landing).</summary>
+    private static T Expect<T>(ProbeResult result)
+        where T : ProbeResult =>
+        result as T ?? throw new Xunit.Sdk.XunitException($"expected {typeof(T).Name}, the probe found {result}");
 
     /// <summary>The two netns, our rules applied in the pod, and the test host's greeting servers.</summary>
     private sealed class Setup : IAsyncDisposable
