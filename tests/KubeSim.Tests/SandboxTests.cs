@@ -1,6 +1,9 @@
+using System.Net;
+using IstioPodNetwork.KubeSim.Sandbox;
 using IstioPodNetwork.Testing;
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace IstioPodNetwork.KubeSim.Tests;
 
@@ -102,5 +105,48 @@ public sealed class SandboxTests
         Assert.All(sandboxes, s => Assert.False(HostTools.ProcessAlive(s.Pid!.Value), $"sandbox process {s.Pid} still alive"));
         Assert.All(sandboxes, s => Assert.Empty(HostTools.CgroupDirectoriesContaining(s.Uid)));
         Assert.False(File.Exists(kubeconfig), "the temporary kubeconfig is still there");
+    }
+
+    [Fact]
+    public async Task A_sandbox_that_cannot_be_wired_leaves_no_netns_process_or_cgroup_behind()
+    {
+        Root.Require("the netns sandbox provider creates network namespaces and cgroups");
+        var prefix = "ks" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(2));
+        var provider = new NetnsSandboxProvider(prefix, "/sys/fs/cgroup", ["pids", "systemd", "unified"], null, NullLogger.Instance);
+        var gateway = IPAddress.Parse("10.254.7.1");
+        var nodeNetns = await provider.CreateNodeAsync(new NodePlan("node-a", 0, IPAddress.Parse("10.254.0.10"), gateway, 24, null), CancellationToken.None);
+        var node = new SimulatedNode("node-a", IPAddress.Parse("10.254.0.10"), "10.254.7.0/24", gateway, nodeNetns, CgroupDriver.Cgroupfs);
+        try
+        {
+            var uid = Guid.NewGuid().ToString();
+
+            // A /33 is refused by `ip addr add`, after the veth is made and while the process joins its cgroups.
+            var plan = new PodPlan("default", "unwired", uid, "BestEffort", node, IPAddress.Parse("10.254.7.2"), 33);
+            await Assert.ThrowsAsync<InvalidOperationException>(() => provider.CreatePodAsync(plan, CancellationToken.None));
+
+            Assert.Empty(await HostTools.NetnsNamesAsync(prefix + "-pod"));
+            Assert.Empty(HostTools.CgroupDirectoriesContaining(uid));
+            Assert.DoesNotContain(
+                Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)),
+                process => TryRead(Path.Combine(process, "cgroup"))?.Contains(uid, StringComparison.Ordinal) == true);
+        }
+        finally
+        {
+            await provider.RemoveNodeAsync(node);
+        }
+
+        Assert.Empty(await HostTools.NetnsNamesAsync(prefix));
+    }
+
+    private static string? TryRead(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 }
