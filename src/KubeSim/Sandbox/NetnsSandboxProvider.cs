@@ -11,8 +11,8 @@ namespace IstioPodNetwork.KubeSim.Sandbox;
 /// Real sandboxes. Per node: netns "&lt;prefix&gt;-node-&lt;name&gt;" with bridge cbr0 holding the pod gateway
 /// (and, with an uplink, a veth "&lt;prefix&gt;u&lt;index&gt;" from the caller's bridge whose node end "uplink" holds
 /// the node IP). Per pod: netns "&lt;prefix&gt;-pod-&lt;uid&gt;" whose eth0 is a veth from the node's cbr0 holding the
-/// pod IP (default route via the gateway, lo up), and a `sleep infinity` started in that netns through
-/// nsenter and moved into a kubelet-like cgroup carrying the pod UID in every configured hierarchy.
+/// pod IP (default route via the gateway, lo up), and a `sleep infinity` started in that netns (both made in-process,
+/// <see cref="NamedNetns"/>) and moved into a kubelet-like cgroup carrying the pod UID in every configured hierarchy.
 /// </summary>
 internal sealed class NetnsSandboxProvider(string prefix, string cgroupMount, IReadOnlyList<string> hierarchies, UplinkOptions? uplink, ILogger logger) : ISandboxProvider
 {
@@ -66,17 +66,15 @@ internal sealed class NetnsSandboxProvider(string prefix, string cgroupMount, IR
         var containerId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var directories = CgroupLayout.Directories(plan.Node.CgroupDriver, plan.QosClass, plan.Uid, containerId);
         var sandbox = new PodSandbox(plan.Namespace, plan.Name, plan.Uid, plan.Node.Name, [plan.PodIp], netns, null, directories[^1], containerId);
-        await Command.IpAsync("netns", "add", netns);
-        made[plan.Uid] = new Made(null, directories);
-        Task joined = Task.CompletedTask;
+        var process = await NamedNetns.CreateAsync(netns, SandboxProcess());
+        sandbox = sandbox with { Pid = process.Id };
+        made[plan.Uid] = new Made(process, directories);
+
+        // The sandbox process joins its cgroups while `ip` wires the netns: moving a process into a cgroup was the
+        // longest step of a sandbox (9 ms median, bench/Agent.Bench on 2 cores).
+        var joined = Task.Run(() => JoinCgroups(directories, process.Id), CancellationToken.None);
         try
         {
-            // The sandbox process starts first and joins its cgroups while `ip` wires the netns: moving a process
-            // into a cgroup was the longest step of a sandbox (9 ms median, bench/Agent.Bench on 2 cores).
-            var process = StartSandboxProcess(netns);
-            sandbox = sandbox with { Pid = process.Id };
-            made[plan.Uid] = new Made(process, directories);
-            joined = Task.Run(() => JoinCgroups(directories, process.Id), CancellationToken.None);
             await Command.IpBatchAsync(
                 plan.Node.NetnsName!,
                 [$"link add {hostVeth} type veth peer name eth0 netns {netns}", $"link set {hostVeth} master {NodeBridge} up"],
@@ -134,9 +132,10 @@ internal sealed class NetnsSandboxProvider(string prefix, string cgroupMount, IR
         }
     }
 
-    private static Process StartSandboxProcess(string netns)
+    /// <summary>`sleep infinity`, what holds a pod's netns as a pause container would.</summary>
+    private static ProcessStartInfo SandboxProcess()
     {
-        var info = new ProcessStartInfo("nsenter")
+        var info = new ProcessStartInfo("sleep")
         {
             // Redirected so the sandbox holds no pipe of ours (a parent reading our output would never see it end).
             RedirectStandardInput = true,
@@ -144,12 +143,8 @@ internal sealed class NetnsSandboxProvider(string prefix, string cgroupMount, IR
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { $"--net=/run/netns/{netns}", "--", "sleep", "infinity" })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        return Process.Start(info) ?? throw new InvalidOperationException("could not start the sandbox process");
+        info.ArgumentList.Add("infinity");
+        return info;
     }
 
     private void JoinCgroups(IReadOnlyList<string> directories, int pid)

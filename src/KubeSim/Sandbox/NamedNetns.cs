@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace IstioPodNetwork.KubeSim.Sandbox;
+
+/// <summary>
+/// A named network namespace made in-process, as `ip netns add` makes one (a new netns bind-mounted on
+/// /run/netns/NAME, so `ip -n NAME` and `ip netns delete NAME` work on it), together with the pod's sandbox
+/// process started inside it. Both happen on a dedicated thread: unshare(2) moves only that thread into the new
+/// netns, and a process started from it begins there (no nsenter). Saves two of a sandbox's four processes.
+/// </summary>
+internal static partial class NamedNetns
+{
+    private const string Directory = "/run/netns";
+    private const int CloneNewNet = 0x40000000;
+    private const ulong MountBind = 0x1000;
+    private const int MountDetach = 2;
+
+    /// <summary>Makes /run/netns/<paramref name="name"/> and starts <paramref name="sandboxProcess"/> in it.</summary>
+    /// <exception cref="IOException">/run/netns/<paramref name="name"/> exists already.</exception>
+    /// <exception cref="InvalidOperationException">The netns or the process could not be made; nothing is left behind.</exception>
+    public static Task<Process> CreateAsync(string name, ProcessStartInfo sandboxProcess)
+    {
+        var completion = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                completion.SetResult(CreateOnThisThread(Path.Combine(Directory, name), sandboxProcess));
+            }
+            catch (Exception e)
+            {
+                completion.SetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "netns-add",
+        };
+        thread.Start();
+        return completion.Task;
+    }
+
+    /// <summary>Runs on a thread of its own that ends right after: it is left in the new netns.</summary>
+    private static Process CreateOnThisThread(string path, ProcessStartInfo sandboxProcess)
+    {
+        // The node's `ip netns add` has made /run/netns a shared mount already; the mount point is an empty file.
+        using (new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+        {
+        }
+
+        try
+        {
+            if (Unshare(CloneNewNet) != 0)
+            {
+                throw new InvalidOperationException($"unshare(CLONE_NEWNET) for {path} failed: {Marshal.GetLastPInvokeErrorMessage()}");
+            }
+
+            if (Mount("/proc/thread-self/ns/net", path, "none", MountBind, 0) != 0)
+            {
+                throw new InvalidOperationException($"bind-mounting the new netns on {path} failed: {Marshal.GetLastPInvokeErrorMessage()}");
+            }
+
+            try
+            {
+                return Process.Start(sandboxProcess) ?? throw new InvalidOperationException($"could not start the sandbox process in {path}");
+            }
+            catch
+            {
+                _ = Umount(path, MountDetach);
+                throw;
+            }
+        }
+        catch
+        {
+            File.Delete(path);
+            throw;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "unshare", SetLastError = true)]
+    private static partial int Unshare(int flags);
+
+    [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Mount(string source, string target, string fileSystemType, ulong flags, nint data);
+
+    [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Umount(string target, int flags);
+}
