@@ -8,6 +8,7 @@ namespace IstioPodNetwork.Capture.Tests.Netns;
 public sealed class ProcNetnsFinderTests : IDisposable
 {
     private const string Uid = "0f3c2a9e-5b1d-4c7a-8e2f-9a6b3c1d2e4f";
+    private const string OtherUid = "9d8e7f6a-1b2c-4d3e-8f9a-0b1c2d3e4f5a";
     private static readonly ImmutableArray<IPAddress> PodIps = [IPAddress.Parse("10.1.1.2")];
     private readonly string root = Directory.CreateTempSubdirectory("ipnc-proc-").FullName;
 
@@ -98,6 +99,60 @@ public sealed class ProcNetnsFinderTests : IDisposable
         Assert.IsType<NetnsLookup.Failed>(result);
     }
 
+    [Fact]
+    public async Task A_process_that_joins_its_pods_cgroup_after_a_scan_saw_it_outside_is_found_by_the_next_scan()
+    {
+        var finder = new ProcNetnsFinder(root);
+        Process(70, "net:[200]", "0::/user.slice", 500, ip: "10.1.1.2");
+        Assert.IsType<NetnsLookup.NotYet>(await finder.FindAsync(Uid, PodIps, CancellationToken.None));
+
+        File.WriteAllText(Path.Combine(root, "70", "cgroup"), $"4:pids:/kubepods/besteffort/pod{Uid}/6a1f2e\n");
+
+        Assert.Equal(new NetnsLookup.Found(Path.Combine(root, "70", "ns", "net"), 70), await finder.FindAsync(Uid, PodIps, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_pid_seen_in_one_pod_that_comes_back_in_another_netns_is_read_again()
+    {
+        var finder = new ProcNetnsFinder(root);
+        Process(71, "net:[200]", $"4:pids:/kubepods/besteffort/pod{OtherUid}/6a1f2e", 500, ip: "10.1.1.9");
+        Assert.IsType<NetnsLookup.Found>(await finder.FindAsync(OtherUid, [IPAddress.Parse("10.1.1.9")], CancellationToken.None));
+
+        Directory.Delete(Path.Combine(root, "71"), recursive: true);
+        Process(71, "net:[201]", $"4:pids:/kubepods/besteffort/pod{Uid}/7b2e3f", 600, ip: "10.1.1.2");
+
+        Assert.Equal(new NetnsLookup.Found(Path.Combine(root, "71", "ns", "net"), 71), await finder.FindAsync(Uid, PodIps, CancellationToken.None));
+        Assert.IsType<NetnsLookup.NotYet>(await finder.FindAsync(OtherUid, [IPAddress.Parse("10.1.1.9")], CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task What_a_scan_read_of_a_pod_process_is_trusted_for_a_bounded_time_only()
+    {
+        var clock = new ManualClock();
+        var finder = new ProcNetnsFinder(root, clock);
+        Process(72, "net:[200]", $"4:pids:/kubepods/besteffort/pod{OtherUid}/6a1f2e", 500, ip: "10.1.1.2");
+        Assert.IsType<NetnsLookup.Found>(await finder.FindAsync(OtherUid, PodIps, CancellationToken.None));
+
+        // Same PID, same netns, another pod: only a reused PID in a reused netns inode looks like this.
+        File.WriteAllText(Path.Combine(root, "72", "cgroup"), $"4:pids:/kubepods/besteffort/pod{Uid}/7b2e3f\n");
+        Assert.IsType<NetnsLookup.NotYet>(await finder.FindAsync(Uid, PodIps, CancellationToken.None));
+        clock.Advance(ProcNetnsFinder.KnownPodProcessTrust);
+
+        Assert.Equal(new NetnsLookup.Found(Path.Combine(root, "72", "ns", "net"), 72), await finder.FindAsync(Uid, PodIps, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_pod_process_that_exited_is_no_longer_found()
+    {
+        var finder = new ProcNetnsFinder(root);
+        Process(73, "net:[200]", $"4:pids:/kubepods/besteffort/pod{Uid}/6a1f2e", 500, ip: "10.1.1.2");
+        Assert.IsType<NetnsLookup.Found>(await finder.FindAsync(Uid, PodIps, CancellationToken.None));
+
+        Directory.Delete(Path.Combine(root, "73"), recursive: true);
+
+        Assert.IsType<NetnsLookup.NotYet>(await finder.FindAsync(Uid, PodIps, CancellationToken.None));
+    }
+
     public void Dispose() => Directory.Delete(root, recursive: true);
 
     private Task<NetnsLookup> Find() => new ProcNetnsFinder(root).FindAsync(Uid, PodIps, CancellationToken.None);
@@ -114,5 +169,16 @@ public sealed class ProcNetnsFinderTests : IDisposable
         File.WriteAllText(Path.Combine(directory, "stat"), $"{pid} (a (tricky) name) S " + string.Join(' ', fields.Skip(1)));
         File.WriteAllText(Path.Combine(directory, "net", "fib_trie"), $"Main:\n  +-- 0.0.0.0/0 3 0 5\n     |-- {ip}\n        /32 host LOCAL\n");
         File.WriteAllText(Path.Combine(directory, "net", "if_inet6"), (ipv6Hex ?? "00000000000000000000000000000001") + " 01 80 10 80       lo\n");
+    }
+
+    private sealed class ManualClock : TimeProvider
+    {
+        private long ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => ticks;
+
+        public void Advance(TimeSpan by) => ticks += by.Ticks;
     }
 }
