@@ -172,8 +172,9 @@ public sealed class PodActor : FSM<PodState, PodData>
                 coordinator.Tell(new RequestProgrammingSlot());
                 return GoTo(PodState.Programming).Using(Next(data) with { Netns = found, LocatingSince = null, Error = null });
             case NetnsLookup.NotYet notYet when Now - data.LocatingSince < settings.NetnsWait:
-                log.Debug("Pod {Namespace}/{Name} ({Uid}): network namespace not there yet ({Reason}); looking again in {Interval}", data.Pod.Ref.Namespace, data.Pod.Ref.Name, data.Pod.Uid, notYet.Reason, settings.NetnsRetryInterval);
+                // Set before the line is logged: whoever reads "looking again" (the specs do) may count on the retry being scheduled.
                 SetTimer("locate", new LocateAgain(), settings.NetnsRetryInterval);
+                log.Debug("Pod {Namespace}/{Name} ({Uid}): network namespace not there yet ({Reason}); looking again in {Interval}", data.Pod.Ref.Namespace, data.Pod.Ref.Name, data.Pod.Uid, notYet.Reason, settings.NetnsRetryInterval);
                 return Stay().Using(data with { Error = notYet.Reason });
             case NetnsLookup.NotYet notYet:
                 return Fail(data, $"network namespace not found within {settings.NetnsWait.TotalSeconds:0.#} s: {notYet.Reason}", PodFailure.NetnsNotFound);
