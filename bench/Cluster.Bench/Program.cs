@@ -133,12 +133,13 @@ if (atRest.Length > 0)
     Console.WriteLine();
     Console.WriteLine("(c) Agent memory at rest: VmRSS of each of the 10 agent processes at the end of the window, and the median of its anonymous and shared-memory");
     Console.WriteLine("pages (without the file pages of the assemblies, which agents on one machine share); the CPU the 10 agents used over the window");
-    Console.WriteLine($"{"namespace-watch",-22} {"min MiB",8} {"median MiB",11} {"max MiB",8} {"anon+shm MiB",13} | {"CPU, all 10 agents",19}");
+    Console.WriteLine("and over its second half (the first still carries some of the start-up's work), in per cent of one core");
+    Console.WriteLine($"{"namespace-watch",-22} {"min MiB",8} {"median MiB",11} {"max MiB",8} {"anon+shm MiB",13} | {"CPU: window",11} {"2nd half",9}");
     foreach (var r in atRest)
     {
         Console.WriteLine(
             $"{Flag(r.Mode),-22} {r.Memory.Min(m => m.ResidentKib) / 1024.0,8:0.0} {Median(r.Memory.Select(m => m.ResidentKib / 1024.0)),11:0.0} "
-            + $"{r.Memory.Max(m => m.ResidentKib) / 1024.0,8:0.0} {Median(r.Memory.Select(m => m.PrivateKib / 1024.0)),13:0.0} | {r.CpuPercent,11:0.0} % of a core");
+            + $"{r.Memory.Max(m => m.ResidentKib) / 1024.0,8:0.0} {Median(r.Memory.Select(m => m.PrivateKib / 1024.0)),13:0.0} | {r.CpuPercent,9:0.0} % {r.SecondHalfCpuPercent,7:0.0} %");
     }
 }
 
