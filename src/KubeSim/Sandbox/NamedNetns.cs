@@ -11,14 +11,13 @@ namespace IstioPodNetwork.KubeSim.Sandbox;
 /// </summary>
 internal static partial class NamedNetns
 {
-    private const string Directory = "/run/netns";
+    private const string NetnsDirectory = "/run/netns";
     private const int CloneNewNet = 0x40000000;
     private const ulong MountBind = 0x1000;
     private const int MountDetach = 2;
 
     /// <summary>Makes /run/netns/<paramref name="name"/> and starts <paramref name="sandboxProcess"/> in it.</summary>
-    /// <exception cref="IOException">/run/netns/<paramref name="name"/> exists already.</exception>
-    /// <exception cref="InvalidOperationException">The netns or the process could not be made; nothing is left behind.</exception>
+    /// <remarks>Whatever fails (the name is taken, unshare or mount is refused, the process cannot start), nothing is left behind.</remarks>
     public static Task<Process> CreateAsync(string name, ProcessStartInfo sandboxProcess)
     {
         var completion = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -26,7 +25,7 @@ internal static partial class NamedNetns
         {
             try
             {
-                completion.SetResult(CreateOnThisThread(Path.Combine(Directory, name), sandboxProcess));
+                completion.SetResult(CreateOnThisThread(Path.Combine(NetnsDirectory, name), sandboxProcess));
             }
             catch (Exception e)
             {
