@@ -88,7 +88,7 @@ internal sealed class NetnsSandboxProvider(string prefix, string cgroupMount, IR
         catch
         {
             // Removal must not race the cgroup join, or it could leave a directory the join made after it.
-            await joined.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            await joined.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await RemovePodAsync(sandbox);
             throw;
         }
@@ -102,20 +102,17 @@ internal sealed class NetnsSandboxProvider(string prefix, string cgroupMount, IR
     {
         if (made.TryRemove(sandbox.Uid, out var parts))
         {
-            if (parts.Process is { } process)
+            try
             {
-                try
-                {
-                    process.Kill();
-                    await process.WaitForExitAsync();
-                }
-                catch (InvalidOperationException)
-                {
-                    // It had already exited.
-                }
-
-                process.Dispose();
+                parts.Process.Kill();
+                await parts.Process.WaitForExitAsync();
             }
+            catch (InvalidOperationException)
+            {
+                // It had already exited.
+            }
+
+            parts.Process.Dispose();
 
             foreach (var hierarchy in hierarchies)
             {
@@ -196,5 +193,5 @@ internal sealed class NetnsSandboxProvider(string prefix, string cgroupMount, IR
         }
     }
 
-    private sealed record Made(Process? Process, IReadOnlyList<string> Directories);
+    private sealed record Made(Process Process, IReadOnlyList<string> Directories);
 }
