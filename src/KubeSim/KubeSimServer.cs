@@ -80,7 +80,7 @@ public sealed class KubeSimServer : IAsyncDisposable
     public static async Task<KubeSimServer> StartAsync(KubeSimOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new KubeSimOptions();
-        NetworkSafety.CheckListen(options.ListenAddress, options.ListenInterface);
+        await NetworkSafety.CheckListenAsync(options.ListenAddress, options.ListenInterface);
         var network = new ClusterNetwork(options.ClusterCidr, options.Uplink);
         var prefix = options.NamePrefix ?? "ks" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
         if (prefix.Length > 8 || prefix.Any(c => !char.IsAsciiLetterOrDigit(c)))

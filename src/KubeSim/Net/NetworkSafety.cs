@@ -1,5 +1,6 @@
 using System.Net;
-using System.Net.NetworkInformation;
+using System.Text.Json;
+using IstioPodNetwork.KubeSim.Sandbox;
 
 namespace IstioPodNetwork.KubeSim.Net;
 
@@ -13,7 +14,7 @@ internal static class NetworkSafety
 
     private static readonly Ipv4Network RealV4 = Ipv4Network.Parse("192.0.2.0/24", "real network");
 
-    public static void CheckListen(IPAddress address, string? interfaceName)
+    public static async Task CheckListenAsync(IPAddress address, string? interfaceName)
     {
         if (IPAddress.IsLoopback(address))
         {
@@ -32,12 +33,37 @@ internal static class NetworkSafety
         }
 
         CheckTestInterfaceName(interfaceName, "listen interface");
-        var nic = NetworkInterface.GetAllNetworkInterfaces().FirstOrDefault(n => n.Name == interfaceName)
-            ?? throw new ArgumentException($"listen interface \"{interfaceName}\": no such interface");
-        if (!nic.GetIPProperties().UnicastAddresses.Any(a => a.Address.Equals(address)))
+        if (!(await AddressesOfAsync(interfaceName)).Contains(address))
         {
             throw new ArgumentException($"listen address {address}: not assigned to interface \"{interfaceName}\"");
         }
+    }
+
+    /// <summary>
+    /// The addresses `ip` shows on one interface. Asked of that interface alone: enumerating every interface
+    /// (NetworkInterface.GetAllNetworkInterfaces) failed with "An invalid IP address was specified" while
+    /// other tests made and removed veths.
+    /// </summary>
+    private static async Task<HashSet<IPAddress>> AddressesOfAsync(string interfaceName)
+    {
+        string json;
+        try
+        {
+            json = await Command.RunAsync("ip", ["-j", "addr", "show", "dev", interfaceName]);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ArgumentException($"listen interface \"{interfaceName}\": no such interface ({e.Message})", e);
+        }
+
+        using var document = JsonDocument.Parse(json);
+        return
+        [
+            .. document.RootElement.EnumerateArray()
+                .SelectMany(link => link.TryGetProperty("addr_info", out var addresses) ? addresses.EnumerateArray() : Enumerable.Empty<JsonElement>())
+                .Select(address => address.TryGetProperty("local", out var local) && IPAddress.TryParse(local.GetString(), out var parsed) ? parsed : null)
+                .OfType<IPAddress>(),
+        ];
     }
 
     public static void CheckTestInterfaceName(string name, string what)
