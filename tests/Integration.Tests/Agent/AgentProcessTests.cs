@@ -30,6 +30,23 @@ public sealed class AgentProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_agent_runs_with_tier_up_held_back_in_the_process_it_was_started_as()
+    {
+        await using var agent = await RunningAgent.StartAsync("node-a", output);
+
+        Assert.Equal("3E8", TierUpDelayOf(agent)); // 1 s
+    }
+
+    [Fact]
+    public async Task A_tier_up_delay_set_by_the_operator_is_kept()
+    {
+        await using var agent = await RunningAgent.StartAsync(
+            "node-a", output, environment: new Dictionary<string, string?> { ["DOTNET_TC_CallCountingDelayMs"] = "64" });
+
+        Assert.Equal("64", TierUpDelayOf(agent));
+    }
+
+    [Fact]
     public async Task An_invalid_environment_setting_stops_the_agent_with_one_line_and_exit_code_2()
     {
         await using var agent = ChildProcess.Start(
@@ -58,4 +75,11 @@ public sealed class AgentProcessTests(ITestOutputHelper output)
         Assert.Equal(2, agent.ExitCode);
         Assert.StartsWith("ipnc: cannot reach the Kubernetes API: no Kubernetes API to talk to", Assert.Single(agent.Lines), StringComparison.Ordinal);
     }
+
+    /// <summary>The delay (hexadecimal milliseconds, as the runtime reads it) in the environment of the process the test started, as it runs now.</summary>
+    private static string? TierUpDelayOf(RunningAgent agent) =>
+        File.ReadAllText($"/proc/{agent.Process.Id}/environ").Split('\0')
+            .Where(v => v.StartsWith("DOTNET_TC_CallCountingDelayMs=", StringComparison.Ordinal))
+            .Select(v => v["DOTNET_TC_CallCountingDelayMs=".Length..])
+            .SingleOrDefault();
 }

@@ -38,7 +38,12 @@ public sealed class RunningAgent : IAsyncDisposable
     /// <paramref name="kubeconfig"/>, or the shared sandbox-less KubeSim, and returns once its command endpoint listens.
     /// </summary>
     public static async Task<RunningAgent> StartAsync(
-        string node, ITestOutputHelper? output, RunningAgent? seed = null, string? kubeconfig = null, IEnumerable<string>? extraArguments = null)
+        string node,
+        ITestOutputHelper? output,
+        RunningAgent? seed = null,
+        string? kubeconfig = null,
+        IEnumerable<string>? extraArguments = null,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         kubeconfig ??= (await SharedKubeSim.GetAsync()).KubeconfigPath;
         var remotingPort = FreePort.Next();
@@ -55,7 +60,7 @@ public sealed class RunningAgent : IAsyncDisposable
         }
 
         args.AddRange(extraArguments ?? []);
-        var process = ChildProcess.Start(Binaries.Ipnc, args, output, label: node);
+        var process = ChildProcess.Start(Binaries.Ipnc, args, output, environment, label: node);
         var agent = new RunningAgent(process, node, remotingPort, commandPort, healthPort);
         try
         {
