@@ -11,7 +11,13 @@ internal sealed class AgentProcess : IAsyncDisposable
     private readonly Queue<string> lastLines = new();
     private readonly StreamWriter? log = Environment.GetEnvironmentVariable("AGENT_BENCH_LOG") is { Length: > 0 } path ? new StreamWriter(path) : null;
 
-    private AgentProcess(Process process) => this.process = process;
+    private readonly int healthPort;
+
+    private AgentProcess(Process process, int healthPort)
+    {
+        this.process = process;
+        this.healthPort = healthPort;
+    }
 
     public int Pid => process.Id;
 
@@ -32,7 +38,7 @@ internal sealed class AgentProcess : IAsyncDisposable
             info.ArgumentList.Add(argument);
         }
 
-        var agent = new AgentProcess(new Process { StartInfo = info });
+        var agent = new AgentProcess(new Process { StartInfo = info }, healthPort);
         agent.process.OutputDataReceived += (_, e) => agent.Keep(e.Data);
         agent.process.ErrorDataReceived += (_, e) => agent.Keep(e.Data);
         agent.process.Start();
@@ -80,6 +86,39 @@ internal sealed class AgentProcess : IAsyncDisposable
             .Where(p => p.Length == 2)
             .ToDictionary(p => p[0], p => Kilobytes(p[1].Trim()) / 1024, StringComparer.Ordinal);
         return new Memory(fields["VmRSS"], fields["RssAnon"], fields["RssFile"], fields["RssShmem"], fields["VmHWM"]);
+    }
+
+    /// <summary>
+    /// The agent's memory at rest after the work just done: once it has handed memory back (ipnc_memory_returns_total on
+    /// /metrics goes up). It does so at its first quiet interval, never in the busy one where the work ended, so the count
+    /// read on the call is from before.
+    /// </summary>
+    public async Task<Memory> MemoryAtRestAsync()
+    {
+        var returnsBefore = await MemoryReturnsAsync();
+        var deadline = Stopwatch.StartNew();
+        while (await MemoryReturnsAsync() <= returnsBefore)
+        {
+            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                throw new TimeoutException("the agent handed no memory back within 30 s of the work");
+            }
+
+            // Each look at /metrics is work for the agent too; once a second keeps it quiet.
+            await Task.Delay(1000);
+        }
+
+        return Memory();
+    }
+
+    private async Task<double> MemoryReturnsAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{healthPort}/metrics"));
+        const string Name = "ipnc_memory_returns_total ";
+        var line = metrics.Split('\n').SingleOrDefault(l => l.StartsWith(Name, StringComparison.Ordinal))
+            ?? throw new InvalidOperationException("the agent's /metrics has no ipnc_memory_returns_total");
+        return double.Parse(line[Name.Length..], CultureInfo.InvariantCulture);
     }
 
     /// <summary>User plus system CPU time the agent has used, from /proc/PID/stat.</summary>
