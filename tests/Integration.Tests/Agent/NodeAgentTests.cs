@@ -178,6 +178,8 @@ public sealed partial class NodeAgentTests(ITestOutputHelper output)
         await using var node = await NodeUnderTest.StartAsync(output);
         await node.CreateNamespaceAsync("chaos", initialize: "true");
         var names = Enumerable.Range(0, 20).Select(i => $"c{i:00}").ToList();
+        // The faults are for the agent's open watches: a slow start would let the burst and its faults pass before it has any.
+        await node.Agent!.Process.WaitForLineAsync(l => l.Contains("Pod watch synced", StringComparison.Ordinal), Burst, "the agent's pod watch synced");
 
         for (var i = 0; i < names.Count; i++)
         {
