@@ -15,7 +15,7 @@ using k8s.Models;
 // The node agent as deployed: a real `ipnc agent` process (this build) against an in-process KubeSim with one node
 // whose pods get real sandboxes. (a) one pod at a time: creation call to the initialized annotation seen by a watch;
 // (b) bursts of 110 pods (Kubernetes' per-node default maximum), each against the floor of applying the same 110 rule
-// sets with bare nsenter + iptables-restore one after another, measured right after it; (c) the agent's memory.
+// sets with bare nsenter + iptables-restore one after another, measured right after it; (c) the agent's memory at rest.
 // Arguments are passed on to `ipnc agent` (e.g. --max-concurrent-programming 4), to compare settings. Needs root.
 const string Node = "node-a";
 const int Sequential = 200;

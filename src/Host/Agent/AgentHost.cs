@@ -31,7 +31,6 @@ public static class AgentHost
         builder.Configuration.Sources.Clear();
         builder.Services.AddSerilog();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<MemoryReturn>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -17,10 +17,10 @@ namespace IstioPodNetwork.Host.Cli;
 /// </summary>
 internal static partial class TierUpDelay
 {
-    public const string Variable = "DOTNET_TC_CallCountingDelayMs";
+    private const string Variable = "DOTNET_TC_CallCountingDelayMs";
 
     /// <summary>Read by the runtime as hexadecimal: 0x3E8 = 1,000 ms, what the runtime itself chooses on a single CPU.</summary>
-    public const string Value = "3E8";
+    private const string Value = "3E8";
 
     /// <summary>For `ipnc agent` run as its own launcher, without the setting: does not return unless execve failed.</summary>
     public static void RestartWithIt(IReadOnlyList<string> args)

@@ -7,6 +7,8 @@ namespace IstioPodNetwork.Integration.Tests.Agent;
 
 public sealed class AgentProcessTests(ITestOutputHelper output)
 {
+    private const string TierUpDelayVariable = "DOTNET_TC_CallCountingDelayMs";
+
     [Fact]
     public async Task The_agent_joins_its_one_node_cluster_becomes_ready_and_leaves_on_SIGTERM_within_5_seconds()
     {
@@ -41,7 +43,7 @@ public sealed class AgentProcessTests(ITestOutputHelper output)
     public async Task A_tier_up_delay_set_by_the_operator_is_kept()
     {
         await using var agent = await RunningAgent.StartAsync(
-            "node-a", output, environment: new Dictionary<string, string?> { ["DOTNET_TC_CallCountingDelayMs"] = "64" });
+            "node-a", output, environment: new Dictionary<string, string?> { [TierUpDelayVariable] = "64" });
 
         Assert.Equal("64", TierUpDelayOf(agent));
     }
@@ -79,7 +81,7 @@ public sealed class AgentProcessTests(ITestOutputHelper output)
     /// <summary>The delay (hexadecimal milliseconds, as the runtime reads it) in the environment of the process the test started, as it runs now.</summary>
     private static string? TierUpDelayOf(RunningAgent agent) =>
         File.ReadAllText($"/proc/{agent.Process.Id}/environ").Split('\0')
-            .Where(v => v.StartsWith("DOTNET_TC_CallCountingDelayMs=", StringComparison.Ordinal))
-            .Select(v => v["DOTNET_TC_CallCountingDelayMs=".Length..])
+            .Where(v => v.StartsWith(TierUpDelayVariable + "=", StringComparison.Ordinal))
+            .Select(v => v[(TierUpDelayVariable.Length + 1)..])
             .SingleOrDefault();
 }
