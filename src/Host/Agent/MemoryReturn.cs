@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Prometheus;
 using Serilog;
@@ -11,8 +12,11 @@ namespace IstioPodNetwork.Host.Agent;
 /// aggressive (compacting, decommitting) collection of a heap of a few MB costs a few milliseconds.
 /// bench/Agent.Bench, back to back, at rest: resident 128 instead of 134 MB after start-up, 153 instead
 /// of 172 MB after a burst of 110 pods, 156 instead of 179 MB after 220.
+/// The C library's allocator keeps freed pages too (the runtime's and the JIT's own allocations, freed
+/// in bulk once start-up is over): malloc_trim hands them back, an idle agent 120-121 instead of
+/// 127-128 MB resident (anonymous 20 instead of 27 MB), measured back to back.
 /// </summary>
-public sealed class MemoryReturn : BackgroundService
+public sealed partial class MemoryReturn : BackgroundService
 {
     /// <summary>How often the agent's allocations are looked at.</summary>
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
@@ -30,11 +34,28 @@ public sealed class MemoryReturn : BackgroundService
             {
                 var before = GC.GetGCMemoryInfo().TotalCommittedBytes;
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                TrimNativeHeap();
                 Returns.Inc();
                 Log.Debug("Quiet after work: heap memory returned, committed {Before} → {After} bytes", before, GC.GetGCMemoryInfo().TotalCommittedBytes);
             }
         }
     }
+
+    /// <summary>glibc's; an image on another C library (musl has no malloc_trim) keeps its freed native pages.</summary>
+    private static void TrimNativeHeap()
+    {
+        try
+        {
+            // 1 when it released memory, 0 when there was none to release: nothing to act on either way.
+            _ = MallocTrim(0);
+        }
+        catch (EntryPointNotFoundException)
+        {
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "malloc_trim")]
+    private static partial int MallocTrim(nuint pad);
 }
 
 /// <summary>
