@@ -1,3 +1,4 @@
+using System.Net;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
@@ -8,8 +9,6 @@ using IstioPodNetwork.Actors.Status;
 using IstioPodNetwork.Host.Commands;
 using IstioPodNetwork.Host.Configuration;
 using k8s;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Prometheus;
@@ -17,38 +16,20 @@ using Serilog;
 
 namespace IstioPodNetwork.Host.Agent;
 
-/// <summary>The composition root of `ipnc agent`: Serilog, the actor system and the health endpoint.</summary>
+/// <summary>The composition root of `ipnc agent`: Serilog, the actor system and its HTTP endpoints.</summary>
 public static class AgentHost
 {
     public const string ActorSystemName = "ipnc";
 
-    public static WebApplication Build(AgentSettings settings, LayeredConfig config, IKubernetes client)
+    public static IHost Build(AgentSettings settings, LayeredConfig config, IKubernetes client)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
             ContentRootPath = AppContext.BaseDirectory,
         });
-        builder.Configuration.Sources.Clear();
         builder.Services.AddSerilog();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
         builder.Services.AddHostedService<MemoryReturn>();
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(settings.HealthHost, settings.HealthPort);
-            if (settings.Seeds.IsEmpty && settings.Formation.Discovery != Discovery.None)
-            {
-                // Bootstrap's contact point: on the remoting address, where peers reach this agent.
-                if (System.Net.IPAddress.TryParse(settings.RemotingHost, out var address))
-                {
-                    kestrel.Listen(address, settings.Formation.ManagementPort);
-                }
-                else
-                {
-                    kestrel.ListenAnyIP(settings.Formation.ManagementPort);
-                }
-            }
-        });
-
         builder.Services.AddAkka(ActorSystemName, (akka, _) =>
         {
             akka.AddHocon(config.Config, HoconAddMode.Prepend)
@@ -74,13 +55,55 @@ public static class AgentHost
                 .WithCommandEndpoint(settings);
         });
 
-        var app = builder.Build();
-        ClusterFormation.MapContactPoint(app, settings);
-        app.MapMetrics("/metrics");
-        app.MapGet("/healthz", (ActorSystem system) => system.WhenTerminated.IsCompleted
-            ? Results.Text("actor system terminated\n", statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Text("ok\n"));
-        app.MapGet("/readyz", async (ActorSystem system, IRequiredActor<NodeStatus> status) =>
+        // After Akka's: hosted services start in order, so the actor system is up when these first answer.
+        builder.Services.AddHostedService(services => new Endpoints(settings, services));
+        return builder.Build();
+    }
+
+    private static void LogWhenUp(ActorSystem system)
+    {
+        var cluster = Cluster.Get(system);
+        cluster.RegisterOnMemberUp(() => Log.Information("Agent {Address} is Up in the cluster", cluster.SelfAddress));
+    }
+
+    /// <summary>/healthz, /readyz and /metrics on the health port; bootstrap's contact point on the management port when discovery is on.</summary>
+    private sealed class Endpoints(AgentSettings settings, IServiceProvider services) : IHostedService
+    {
+        private readonly List<HttpEndpoint> started = [];
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            var system = services.GetRequiredService<ActorSystem>();
+            var status = services.GetRequiredService<IRequiredActor<NodeStatus>>();
+            started.Add(HttpEndpoint.Start(
+                "Health",
+                new IPEndPoint(settings.HealthHost, settings.HealthPort),
+                "health-port",
+                new Dictionary<string, Func<CancellationToken, Task<HttpReply>>>
+                {
+                    ["/healthz"] = _ => Task.FromResult(system.WhenTerminated.IsCompleted
+                        ? HttpReply.Text("actor system terminated\n", HttpStatusCode.ServiceUnavailable)
+                        : HttpReply.Text("ok\n")),
+                    ["/readyz"] = _ => ReadinessAsync(system, status),
+                    ["/metrics"] = MetricsAsync,
+                }));
+            if (ClusterFormation.StartContactPoint(system, settings) is { } contactPoint)
+            {
+                started.Add(contactPoint);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            foreach (var endpoint in started)
+            {
+                await endpoint.DisposeAsync();
+            }
+        }
+
+        private static async Task<HttpReply> ReadinessAsync(ActorSystem system, IRequiredActor<NodeStatus> status)
         {
             var readiness = await status.ActorRef.Ask<ReadinessResult>(new GetReadiness(), TimeSpan.FromSeconds(2));
             var problems = new List<string>();
@@ -100,15 +123,15 @@ public static class AgentHost
             }
 
             return problems.Count == 0
-                ? Results.Text("ready\n")
-                : Results.Text($"not ready: {string.Join("; ", problems)}\n", statusCode: StatusCodes.Status503ServiceUnavailable);
-        });
-        return app;
-    }
+                ? HttpReply.Text("ready\n")
+                : HttpReply.Text($"not ready: {string.Join("; ", problems)}\n", HttpStatusCode.ServiceUnavailable);
+        }
 
-    private static void LogWhenUp(ActorSystem system)
-    {
-        var cluster = Cluster.Get(system);
-        cluster.RegisterOnMemberUp(() => Log.Information("Agent {Address} is Up in the cluster", cluster.SelfAddress));
+        private static async Task<HttpReply> MetricsAsync(CancellationToken cancellation)
+        {
+            using var body = new MemoryStream();
+            await Metrics.DefaultRegistry.CollectAndExportAsTextAsync(body, cancellation);
+            return new HttpReply(HttpStatusCode.OK, "text/plain; version=0.0.4; charset=utf-8", body.ToArray());
+        }
     }
 }

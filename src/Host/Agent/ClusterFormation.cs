@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Net;
+using System.Text;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Hosting;
@@ -7,8 +9,6 @@ using Akka.Management.Cluster.Bootstrap.ContactPoint;
 using Akka.Management.Dsl;
 using IstioPodNetwork.Host.Configuration;
 using k8s;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Newtonsoft.Json;
 using Serilog;
 
@@ -20,7 +20,7 @@ namespace IstioPodNetwork.Host.Agent;
 /// see <see cref="KubernetesPeerDiscovery"/>); else it forms a cluster of its own.
 /// </summary>
 /// <remarks>
-/// Bootstrap's contact-point route is served by the agent's own web server rather than by Akka
+/// Bootstrap's contact-point route is served by the agent's own <see cref="HttpEndpoint"/> rather than by Akka
 /// Management's: that one needs Ceen.Httpd 0.9.9, which the package registry no longer serves, and
 /// 0.9.10 is not binary compatible (MissingMethodException on start). Discovery, probing and the
 /// join decision remain Akka's; only where the route is hosted differs, and its JSON is Akka's own type.
@@ -67,16 +67,24 @@ public static class ClusterFormation
             });
     }
 
-    /// <summary>Serves bootstrap's contact point on the management port, when discovery is on.</summary>
-    public static void MapContactPoint(WebApplication app, AgentSettings settings)
+    /// <summary>Serves bootstrap's contact point on the management port, when discovery is on (null otherwise).</summary>
+    public static HttpEndpoint? StartContactPoint(ActorSystem system, AgentSettings settings)
     {
         if (!settings.Seeds.IsEmpty || settings.Formation.Discovery == Discovery.None)
         {
-            return;
+            return null;
         }
 
-        app.MapGet(SeedNodesRoute, (ActorSystem system) => Results.Content(SeedNodes(Cluster.Get(system)), "application/json"))
-            .RequireHost($"*:{settings.Formation.ManagementPort}");
+        // On the remoting address, where peers reach this agent (the pod IP in a DaemonSet).
+        var address = IPAddress.TryParse(settings.RemotingHost, out var parsed) ? parsed : IPAddress.Any;
+        return HttpEndpoint.Start(
+            "Contact point",
+            new IPEndPoint(address, settings.Formation.ManagementPort),
+            "management-port",
+            new Dictionary<string, Func<CancellationToken, Task<HttpReply>>>
+            {
+                [SeedNodesRoute] = _ => Task.FromResult(new HttpReply(HttpStatusCode.OK, "application/json", Encoding.UTF8.GetBytes(SeedNodes(Cluster.Get(system))))),
+            });
     }
 
     /// <summary>What a contact point tells a probing peer: itself, and the members it could join (Akka's own JSON shape).</summary>

@@ -4,6 +4,7 @@ using IstioPodNetwork.Host.Configuration;
 using IstioPodNetwork.Host.Logging;
 using IstioPodNetwork.Kube;
 using k8s;
+using Microsoft.Extensions.Hosting;
 using Serilog;
 
 namespace IstioPodNetwork.Host.Cli;
@@ -47,8 +48,8 @@ public static class AgentCommand
             try
             {
                 Log.Information("ipnc {Version} agent starting", IpncCli.Version);
-                await using var app = AgentHost.Build(settings, config, client);
-                await app.RunAsync(cancellation);
+                using var host = AgentHost.Build(settings, config, client);
+                await host.RunAsync(cancellation);
                 return Environment.ExitCode == 0 ? ExitCodes.Ok : ExitCodes.Failed;
             }
             catch (Exception e)
