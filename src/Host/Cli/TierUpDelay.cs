@@ -40,8 +40,22 @@ internal static partial class TierUpDelay
             $"{Variable}={Value}",
             null,
         ];
+        ReleaseDiagnosticsSocket();
         Execve(launcher, argv, environment);
         Console.Error.WriteLine($"ipnc: could not restart with {Variable} set ({Marshal.GetLastPInvokeErrorMessage()}); the agent runs with the runtime's default");
+    }
+
+    /// <summary>
+    /// The runtime listens for diagnostic tools (dotnet-counters, -trace, -gcdump) on a socket named by process id
+    /// and start time, both of which execve keeps: the runtime after it cannot listen there while this one's file
+    /// exists, and the agent would be out of those tools' reach.
+    /// </summary>
+    private static void ReleaseDiagnosticsSocket()
+    {
+        foreach (var socket in Directory.EnumerateFiles(Path.GetTempPath(), $"dotnet-diagnostic-{Environment.ProcessId}-*-socket"))
+        {
+            File.Delete(socket);
+        }
     }
 
     [LibraryImport("libc", EntryPoint = "execve", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using IstioPodNetwork.Integration.Tests.Support;
 using IstioPodNetwork.Testing;
@@ -37,6 +38,18 @@ public sealed class AgentProcessTests(ITestOutputHelper output)
         await using var agent = await RunningAgent.StartAsync("node-a", output);
 
         Assert.Equal("3E8", TierUpDelayOf(agent)); // 1 s
+    }
+
+    [Fact]
+    public async Task The_restarted_agent_is_within_reach_of_dotnet_diagnostic_tools()
+    {
+        await using var agent = await RunningAgent.StartAsync("node-a", output);
+
+        // dotnet-counters, -trace and -gcdump connect to this socket.
+        var socket = Assert.Single(Directory.GetFiles(Path.GetTempPath(), $"dotnet-diagnostic-{agent.Process.Id}-*-socket"));
+        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await client.ConnectAsync(new UnixDomainSocketEndPoint(socket));
+        Assert.True(client.Connected);
     }
 
     [Fact]
