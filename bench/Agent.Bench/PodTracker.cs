@@ -16,12 +16,12 @@ internal sealed class PodTracker : IAsyncDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly Task watching;
 
-    private PodTracker(IKubernetes client, string node) =>
-        watching = new ResilientWatch<V1Pod>(WatchSources.PodsOnNode(client, node)).RunAsync(Observe, stop.Token);
+    private PodTracker(KubeApi api, string node) =>
+        watching = new ResilientWatch<V1Pod>(WatchSources.PodsOnNode(api, node)).RunAsync(Observe, stop.Token);
 
-    public static async Task<PodTracker> StartAsync(IKubernetes client, string node)
+    public static async Task<PodTracker> StartAsync(KubeApi api, string node)
     {
-        var tracker = new PodTracker(client, node);
+        var tracker = new PodTracker(api, node);
         await tracker.synced.Task.WaitAsync(TimeSpan.FromSeconds(30));
         return tracker;
     }

@@ -36,7 +36,8 @@ var runner = new ProcessRunner();
 var floorNetns = new List<string>();
 await using var sim = await KubeSimServer.StartAsync(new KubeSimOptions { Nodes = [Node], Sandbox = SandboxKind.Netns, NamePrefix = prefix, WatchHistory = 100_000 });
 using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
-await using var pods = await PodTracker.StartAsync(client, Node);
+using var api = KubeClients.Create(sim.KubeconfigPath);
+await using var pods = await PodTracker.StartAsync(api, Node);
 await using var agent = await AgentProcess.StartAsync(Node, sim.KubeconfigPath, args);
 try
 {

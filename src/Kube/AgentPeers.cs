@@ -1,5 +1,4 @@
 using System.Net;
-using k8s;
 using k8s.Models;
 
 namespace IstioPodNetwork.Kube;
@@ -11,9 +10,10 @@ public sealed record PeerEndpoint(IPAddress Address, int? Port);
 public static class AgentPeers
 {
     public static async Task<IReadOnlyList<PeerEndpoint>> FindAsync(
-        IKubernetes client, string namespaceName, string labelSelector, string? portName, CancellationToken cancellation)
+        KubeApi api, string namespaceName, string labelSelector, string? portName, CancellationToken cancellation)
     {
-        var pods = await client.CoreV1.ListNamespacedPodAsync(namespaceName, labelSelector: labelSelector, cancellationToken: cancellation);
+        var pods = await api.GetAsync<V1PodList>(
+            $"/api/v1/namespaces/{Uri.EscapeDataString(namespaceName)}/pods?labelSelector={Uri.EscapeDataString(labelSelector)}", cancellation);
         return [.. Reachable(pods.Items, portName)];
     }
 

@@ -1,4 +1,4 @@
-using System.Text.Json.Serialization.Metadata;
+using System.Runtime.CompilerServices;
 using k8s;
 using k8s.Exceptions;
 using k8s.KubeConfigModels;
@@ -28,9 +28,8 @@ public static class KubeClients
     /// A kubeconfig file when one is named, otherwise in-cluster configuration
     /// (service-account token and KUBERNETES_SERVICE_HOST).
     /// </summary>
-    public static IKubernetes Create(string? kubeconfigPath)
+    public static KubeApi Create(string? kubeconfigPath)
     {
-        UseReflectionMetadata();
         KubernetesClientConfiguration configuration;
         if (!string.IsNullOrEmpty(kubeconfigPath))
         {
@@ -48,8 +47,18 @@ public static class KubeClients
 
         // Watches are long-lived; each call has its own cancellation instead of a global timeout.
         configuration.HttpClientTimeout = Timeout.InfiniteTimeSpan;
-        return new Kubernetes(configuration);
+        // Given here, the client's own serializer (KubernetesJson) is never set up; KubeApi reads the answers.
+        SetJsonSerializerOptions(configuration, KubeApi.Json);
+        return new KubeApi(new Kubernetes(configuration));
     }
+
+    /// <summary>
+    /// KubernetesClient has no public way to give a client JSON options without first setting up its own
+    /// serializer, which loads all ~850 API types (~7 MB resident, measured alone). The setter is private;
+    /// a KubernetesClient without it fails every agent test at start (MissingMethodException), not silently.
+    /// </summary>
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "set_JsonSerializerOptions")]
+    private static extern void SetJsonSerializerOptions(KubernetesClientConfiguration configuration, System.Text.Json.JsonSerializerOptions options);
 
     /// <summary>A kubeconfig file as KubernetesClient reads it (YAML merge keys, paths relative to the file).</summary>
     public static K8SConfiguration LoadKubeconfig(string path)
@@ -75,18 +84,4 @@ public static class KubeClients
         config.FileName = file.FullName;
         return config;
     }
-
-    /// <summary>
-    /// KubernetesClient asks its source-generated JSON context first, and the first question JIT-compiles a
-    /// method that loads all ~850 API model types; reflection metadata is built only for the types in use.
-    /// The options are process-wide and fixed at their first use, so this is a no-op after that.
-    /// </summary>
-    private static void UseReflectionMetadata() =>
-        KubernetesJson.AddJsonOptions(options =>
-        {
-            if (!options.IsReadOnly)
-            {
-                options.TypeInfoResolver = new DefaultJsonTypeInfoResolver();
-            }
-        });
 }

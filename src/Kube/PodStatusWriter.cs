@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using k8s;
 using k8s.Autorest;
 using k8s.Models;
 
@@ -21,7 +20,7 @@ public enum PodWriteOutcome
 /// stay), and Events that `kubectl describe pod` shows. Transient API errors are
 /// retried with backoff; a 409 re-reads the pod and tries again.
 /// </summary>
-public sealed class PodStatusWriter(IKubernetes client, string nodeName, TimeProvider? time = null) : IPodStatusWriter
+public sealed class PodStatusWriter(KubeApi api, string nodeName, TimeProvider? time = null) : IPodStatusWriter
 {
     private const int Attempts = 5;
     private readonly TimeProvider time = time ?? TimeProvider.System;
@@ -80,7 +79,7 @@ public sealed class PodStatusWriter(IKubernetes client, string nodeName, TimePro
         var patch = new { metadata = new { annotations = new Dictionary<string, string?> { [PodMarkers.StatusAnnotation] = value } } };
         return WithRetriesAsync(
             pod,
-            ct => client.CoreV1.PatchNamespacedPodAsync(new V1Patch(JsonSerializer.Serialize(patch), V1Patch.PatchType.MergePatch), pod.Name, pod.Namespace, cancellationToken: ct),
+            ct => api.WriteAsync(HttpMethod.Patch, PodPath(pod), KubeApi.MergePatch, JsonSerializer.Serialize(patch), ct),
             cancellation);
     }
 
@@ -97,13 +96,14 @@ public sealed class PodStatusWriter(IKubernetes client, string nodeName, TimePro
         var patch = new { status = new { conditions = new[] { condition } } };
         return WithRetriesAsync(
             pod,
-            ct => client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(JsonSerializer.Serialize(patch), V1Patch.PatchType.StrategicMergePatch), pod.Name, pod.Namespace, cancellationToken: ct),
+            ct => api.WriteAsync(HttpMethod.Patch, PodPath(pod) + "/status", KubeApi.StrategicMergePatch, JsonSerializer.Serialize(patch), ct),
             cancellation);
     }
 
     private async Task RecordEventAsync(PodRef pod, string type, string reason, string message, CancellationToken cancellation)
     {
-        var now = time.GetUtcNow().UtcDateTime;
+        // The API keeps whole seconds.
+        var now = DateTime.UnixEpoch.AddSeconds(time.GetUtcNow().ToUnixTimeSeconds());
         var record = new Corev1Event
         {
             Metadata = new V1ObjectMeta { Name = $"{pod.Name}.{Random.Shared.NextInt64():x16}", NamespaceProperty = pod.Namespace },
@@ -120,11 +120,17 @@ public sealed class PodStatusWriter(IKubernetes client, string nodeName, TimePro
         };
 
         // An Event is a courtesy to whoever runs `kubectl describe`: losing one must not fail the pod.
-        await WithRetriesAsync(pod, ct => client.CoreV1.CreateNamespacedEventAsync(record, pod.Namespace, cancellationToken: ct), cancellation, rereadOnConflict: false);
+        await WithRetriesAsync(
+            pod,
+            ct => api.WriteAsync(HttpMethod.Post, $"/api/v1/namespaces/{Uri.EscapeDataString(pod.Namespace)}/events", "application/json", JsonSerializer.Serialize(record, KubeApi.Json), ct),
+            cancellation,
+            rereadOnConflict: false);
     }
 
-    private async Task<PodWriteOutcome> WithRetriesAsync<TResult>(
-        PodRef pod, Func<CancellationToken, Task<TResult>> write, CancellationToken cancellation, bool rereadOnConflict = true)
+    private static string PodPath(PodRef pod) => $"/api/v1/namespaces/{Uri.EscapeDataString(pod.Namespace)}/pods/{Uri.EscapeDataString(pod.Name)}";
+
+    private async Task<PodWriteOutcome> WithRetriesAsync(
+        PodRef pod, Func<CancellationToken, Task> write, CancellationToken cancellation, bool rereadOnConflict = true)
     {
         var backoff = new ExponentialBackoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2));
         for (var attempt = 1; ; attempt++)
@@ -160,7 +166,7 @@ public sealed class PodStatusWriter(IKubernetes client, string nodeName, TimePro
     {
         try
         {
-            var current = await client.CoreV1.ReadNamespacedPodAsync(pod.Name, pod.Namespace, cancellationToken: cancellation);
+            var current = await api.GetAsync<V1Pod>(PodPath(pod), cancellation);
             return current.Metadata.Uid == pod.Uid;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)

@@ -8,7 +8,7 @@ using Akka.Remote.Hosting;
 using IstioPodNetwork.Actors.Status;
 using IstioPodNetwork.Host.Commands;
 using IstioPodNetwork.Host.Configuration;
-using k8s;
+using IstioPodNetwork.Kube;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Prometheus;
@@ -21,7 +21,7 @@ public static class AgentHost
 {
     public const string ActorSystemName = "ipnc";
 
-    public static IHost Build(AgentSettings settings, LayeredConfig config, IKubernetes client)
+    public static IHost Build(AgentSettings settings, LayeredConfig config, KubeApi api)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -49,8 +49,8 @@ public static class AgentHost
                     SeedNodes = [.. settings.Seeds],
                     Roles = CommandEndpointHosting.MemberRoles(config, settings),
                 })
-                .WithClusterFormation(settings, client)
-                .WithNodeAgent(settings, client)
+                .WithClusterFormation(settings, api)
+                .WithNodeAgent(settings, api)
                 .AddStartup((system, _) => LogWhenUp(system))
                 .WithCommandEndpoint(settings);
         });

@@ -8,7 +8,7 @@ using Akka.Management.Cluster.Bootstrap;
 using Akka.Management.Cluster.Bootstrap.ContactPoint;
 using Akka.Management.Dsl;
 using IstioPodNetwork.Host.Configuration;
-using k8s;
+using IstioPodNetwork.Kube;
 using Newtonsoft.Json;
 using Serilog;
 
@@ -32,7 +32,7 @@ public static class ClusterFormation
 
     public const string SeedNodesRoute = "/bootstrap/seed-nodes";
 
-    public static AkkaConfigurationBuilder WithClusterFormation(this AkkaConfigurationBuilder builder, AgentSettings settings, IKubernetes client)
+    public static AkkaConfigurationBuilder WithClusterFormation(this AkkaConfigurationBuilder builder, AgentSettings settings, KubeApi api)
     {
         if (!settings.Seeds.IsEmpty)
         {
@@ -58,7 +58,7 @@ public static class ClusterFormation
             .AddHocon(KubernetesPeerDiscovery.Hocon, HoconAddMode.Prepend)
             .AddStartup(async (system, _) =>
             {
-                system.RegisterExtension(new PeerSearchProvider(new PeerSearch(client, PeerSearch.NamespaceOf(formation.Namespace), formation.Selector)));
+                system.RegisterExtension(new PeerSearchProvider(new PeerSearch(api, PeerSearch.NamespaceOf(formation.Namespace), formation.Selector)));
                 var bootstrap = ClusterBootstrap.Get(system);
                 var self = new Uri($"http://{settings.RemotingHost}:{formation.ManagementPort}/");
                 bootstrap.Routes(ManagementRouteProviderSettings.Create(self, readOnly: true));

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Discovery;
 using IstioPodNetwork.Kube;
-using k8s;
 
 namespace IstioPodNetwork.Host.Agent;
 
@@ -28,15 +27,15 @@ public sealed class KubernetesPeerDiscovery(ExtendedActorSystem system) : Servic
     public override async Task<Resolved> Lookup(Lookup lookup, TimeSpan resolveTimeout)
     {
         using var timeout = new CancellationTokenSource(resolveTimeout);
-        var peers = await AgentPeers.FindAsync(search.Client, search.Namespace, search.Selector, lookup.PortName, timeout.Token);
+        var peers = await AgentPeers.FindAsync(search.Api, search.Namespace, search.Selector, lookup.PortName, timeout.Token);
         return new Resolved(lookup.ServiceName, peers.Select(p => new ResolvedTarget(p.Address.ToString(), p.Port, p.Address)));
     }
 }
 
 /// <summary>What discovery needs from the agent: its API client and where its peers' pods are.</summary>
-public sealed class PeerSearch(IKubernetes client, string namespaceName, string selector) : IExtension
+public sealed class PeerSearch(KubeApi api, string namespaceName, string selector) : IExtension
 {
-    public IKubernetes Client { get; } = client;
+    public KubeApi Api { get; } = api;
 
     public string Namespace { get; } = namespaceName;
 

@@ -11,7 +11,6 @@ using IstioPodNetwork.Capture.Programming;
 using IstioPodNetwork.Host.Configuration;
 using IstioPodNetwork.Kube;
 using IstioPodNetwork.Kube.Watching;
-using k8s;
 using k8s.Models;
 
 namespace IstioPodNetwork.Host.Agent;
@@ -19,7 +18,7 @@ namespace IstioPodNetwork.Host.Agent;
 /// <summary>The node agent's actors, wired to the real API, /proc and iptables.</summary>
 public static class NodeAgentHosting
 {
-    public static AkkaConfigurationBuilder WithNodeAgent(this AkkaConfigurationBuilder builder, AgentSettings settings, IKubernetes client) =>
+    public static AkkaConfigurationBuilder WithNodeAgent(this AkkaConfigurationBuilder builder, AgentSettings settings, KubeApi api) =>
         builder.WithActors((system, registry) =>
         {
             system.ActorOf(AgentMetrics.Props(), "metrics");
@@ -33,12 +32,12 @@ public static class NodeAgentHosting
                 new ProcNetnsFinder(settings.Capture.ProcRoot),
                 new CaptureProgrammer(new ProcessRunner(), new NetnsProcFiles(), IptablesTools.FromPath(), settings.Capture.IptablesBackend));
             var supervisor = system.ActorOf(
-                PodSupervisor.Props(capture, new PodStatusWriter(client, settings.NodeName), status, SupervisorSettings(settings)),
+                PodSupervisor.Props(capture, new PodStatusWriter(api, settings.NodeName), status, SupervisorSettings(settings)),
                 "pod-supervisor");
             registry.Register<PodSupervisor>(supervisor);
 
-            system.ActorOf(PodWatcher.Props(new ResilientWatch<V1Pod>(WatchSources.PodsOnNode(client, settings.NodeName)), supervisor), "pod-watcher");
-            var namespaces = new ResilientWatch<V1Namespace>(WatchSources.Namespaces(client));
+            system.ActorOf(PodWatcher.Props(new ResilientWatch<V1Pod>(WatchSources.PodsOnNode(api, settings.NodeName)), supervisor), "pod-watcher");
+            var namespaces = new ResilientWatch<V1Namespace>(WatchSources.Namespaces(api));
             if (settings.NamespaceWatch == NamespaceWatch.PerNode)
             {
                 system.ActorOf(NamespaceWatcher.Props(namespaces, supervisor), "namespace-watcher");

@@ -3,7 +3,6 @@ using IstioPodNetwork.Host.Agent;
 using IstioPodNetwork.Host.Configuration;
 using IstioPodNetwork.Host.Logging;
 using IstioPodNetwork.Kube;
-using k8s;
 using Microsoft.Extensions.Hosting;
 using Serilog;
 
@@ -26,13 +25,13 @@ public static class AgentCommand
         {
             AgentSettings settings;
             LayeredConfig config;
-            IKubernetes client;
+            KubeApi api;
             try
             {
                 var overrideFile = parse.GetValue(configOption) ?? NonEmpty(Environment.GetEnvironmentVariable("IPNC_CONFIG"));
                 config = LayeredConfig.Load(LayeredConfig.DefaultBaseFile, overrideFile);
                 settings = SettingValues.Build(config, SettingValues.ProcessEnvironment(), settingOptions.Given(parse), AgentSettings.From);
-                client = KubeClient(settings);
+                api = KubeClient(settings);
             }
             catch (SettingsException e)
             {
@@ -48,7 +47,7 @@ public static class AgentCommand
             try
             {
                 Log.Information("ipnc {Version} agent starting", IpncCli.Version);
-                using var host = AgentHost.Build(settings, config, client);
+                using var host = AgentHost.Build(settings, config, api);
                 await host.RunAsync(cancellation);
                 return Environment.ExitCode == 0 ? ExitCodes.Ok : ExitCodes.Failed;
             }
@@ -65,7 +64,7 @@ public static class AgentCommand
         return command;
     }
 
-    private static IKubernetes KubeClient(AgentSettings settings)
+    private static KubeApi KubeClient(AgentSettings settings)
     {
         try
         {

@@ -122,11 +122,11 @@ public static class WaitCommand
     private static async Task<WaitOutcome> WatchPodAsync(string? kubeconfig, string namespaceName, string podName, TextWriter error, CancellationToken deadline)
     {
         await error.WriteLineAsync($"ipnc: waiting for {PodMarkers.StatusAnnotation}={PodMarkers.InitializedValue} on pod {namespaceName}/{podName}");
-        using var client = KubeClients.Create(kubeconfig);
+        using var api = KubeClients.Create(kubeconfig);
         var result = new TaskCompletionSource<WaitOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(deadline);
         using var registration = deadline.Register(() => result.TrySetResult(new WaitOutcome.TimedOut()));
-        var watch = new ResilientWatch<V1Pod>(WatchSources.Pod(client, namespaceName, podName));
+        var watch = new ResilientWatch<V1Pod>(WatchSources.Pod(api, namespaceName, podName));
         var running = watch.RunAsync(
             notification =>
             {

@@ -7,48 +7,31 @@ namespace IstioPodNetwork.Kube.Watching;
 public static class WatchSources
 {
     /// <summary>Pods bound to one node, selected by the server (never a cluster-wide pod watch).</summary>
-    public static IWatchSource<V1Pod> PodsOnNode(IKubernetes client, string nodeName)
-    {
-        var selector = "spec.nodeName=" + nodeName;
-        return new Source<V1Pod>(
-            $"pods on node {nodeName}",
-            async ct =>
-            {
-                var list = await client.CoreV1.ListPodForAllNamespacesAsync(fieldSelector: selector, cancellationToken: ct);
-                return new ObjectList<V1Pod>(list.Items.ToList(), list.Metadata.ResourceVersion);
-            },
-            (rv, timeout, onError, ct) => client.CoreV1.WatchListPodForAllNamespacesAsync(
-                allowWatchBookmarks: true, fieldSelector: selector, resourceVersion: rv,
-                timeoutSeconds: (int)timeout.TotalSeconds, onError: onError, cancellationToken: ct));
-    }
+    public static IWatchSource<V1Pod> PodsOnNode(KubeApi api, string nodeName) =>
+        Selection<V1Pod, V1PodList>(api, $"pods on node {nodeName}", "/api/v1/pods", "fieldSelector=" + Uri.EscapeDataString("spec.nodeName=" + nodeName));
 
     /// <summary>One pod, by name (what `ipnc wait` watches for its own pod).</summary>
-    public static IWatchSource<V1Pod> Pod(IKubernetes client, string namespaceName, string podName)
-    {
-        var selector = "metadata.name=" + podName;
-        return new Source<V1Pod>(
-            $"pod {namespaceName}/{podName}",
-            async ct =>
-            {
-                var list = await client.CoreV1.ListNamespacedPodAsync(namespaceName, fieldSelector: selector, cancellationToken: ct);
-                return new ObjectList<V1Pod>(list.Items.ToList(), list.Metadata.ResourceVersion);
-            },
-            (rv, timeout, onError, ct) => client.CoreV1.WatchListNamespacedPodAsync(
-                namespaceName, allowWatchBookmarks: true, fieldSelector: selector, resourceVersion: rv,
-                timeoutSeconds: (int)timeout.TotalSeconds, onError: onError, cancellationToken: ct));
-    }
+    public static IWatchSource<V1Pod> Pod(KubeApi api, string namespaceName, string podName) =>
+        Selection<V1Pod, V1PodList>(
+            api, $"pod {namespaceName}/{podName}", $"/api/v1/namespaces/{Uri.EscapeDataString(namespaceName)}/pods", "fieldSelector=" + Uri.EscapeDataString("metadata.name=" + podName));
 
-    public static IWatchSource<V1Namespace> Namespaces(IKubernetes client) =>
-        new Source<V1Namespace>(
-            "namespaces",
+    public static IWatchSource<V1Namespace> Namespaces(KubeApi api) =>
+        Selection<V1Namespace, V1NamespaceList>(api, "namespaces", "/api/v1/namespaces", null);
+
+    private static Source<T> Selection<T, TList>(KubeApi api, string description, string path, string? selector)
+        where T : IKubernetesObject<V1ObjectMeta>
+        where TList : IItems<T>, IMetadata<V1ListMeta> =>
+        new(
+            description,
             async ct =>
             {
-                var list = await client.CoreV1.ListNamespaceAsync(cancellationToken: ct);
-                return new ObjectList<V1Namespace>(list.Items.ToList(), list.Metadata.ResourceVersion);
+                var list = await api.GetAsync<TList>(selector is null ? path : $"{path}?{selector}", ct);
+                return new ObjectList<T>([.. list.Items], list.Metadata.ResourceVersion);
             },
-            (rv, timeout, onError, ct) => client.CoreV1.WatchListNamespaceAsync(
-                allowWatchBookmarks: true, resourceVersion: rv,
-                timeoutSeconds: (int)timeout.TotalSeconds, onError: onError, cancellationToken: ct));
+            (rv, timeout, onError, ct) => api.WatchAsync<T>(
+                $"{path}?{(selector is null ? string.Empty : selector + "&")}allowWatchBookmarks=true&resourceVersion={Uri.EscapeDataString(rv)}&timeoutSeconds={(int)timeout.TotalSeconds}",
+                onError,
+                ct));
 
     private sealed class Source<T>(
         string description,

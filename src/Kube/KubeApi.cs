@@ -1,0 +1,127 @@
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace IstioPodNetwork.Kube;
+
+/// <summary>
+/// The API calls the agent makes, sent over KubernetesClient's connection (its TLS settings and credentials)
+/// and read with this project's own JSON options. KubernetesClient's serializer prepares all ~850 API types on
+/// its first use (a source-generated context whose start-up code loads every one of them): measured alone,
+/// ~7 MB resident for an agent that reads pods, namespaces and statuses. Its typed calls also read back the
+/// whole pod after each patch, which nothing here uses: writes here read only an error's status.
+/// Errors keep KubernetesClient's types (<see cref="HttpOperationException"/> for a status code,
+/// <see cref="KubernetesException"/> for an ERROR in a watch), so callers handle both clients alike.
+/// </summary>
+public sealed class KubeApi(Kubernetes client) : IDisposable
+{
+    public const string MergePatch = "application/merge-patch+json";
+    public const string StrategicMergePatch = "application/strategic-merge-patch+json";
+
+    /// <summary>The models name their JSON keys; a write leaves out what it does not set, as the API expects.</summary>
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private static readonly MediaTypeHeaderValue JsonContent = new("application/json");
+
+    public Task<T> GetAsync<T>(string pathAndQuery, CancellationToken cancellation) =>
+        SendAsync(HttpMethod.Get, pathAndQuery, null, null, ReadAsync<T>, cancellation);
+
+    /// <summary>Sends a body (a JSON document of <paramref name="contentType"/>); the answer's body is not read.</summary>
+    public Task WriteAsync(HttpMethod method, string path, string contentType, string body, CancellationToken cancellation) =>
+        SendAsync(method, path, contentType, body, static (_, _) => Task.FromResult(true), cancellation);
+
+    /// <summary>
+    /// The events of a watch (<paramref name="pathAndQuery"/> without watch=true), one per line, until the server ends
+    /// it; an ERROR event goes to <paramref name="onError"/> as a <see cref="KubernetesException"/> and ends the watch.
+    /// </summary>
+    public async IAsyncEnumerable<(WatchEventType Type, T Resource)> WatchAsync<T>(
+        string pathAndQuery, Action<Exception> onError, [EnumeratorCancellation] CancellationToken cancellation)
+    {
+        var separator = pathAndQuery.Contains('?', StringComparison.Ordinal) ? '&' : '?';
+        using var request = await RequestAsync(HttpMethod.Get, $"{pathAndQuery}{separator}watch=true", null, null, cancellation);
+        using var response = await client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation);
+        await ThrowUnlessSuccessAsync(request, response, cancellation);
+        using var lines = new StreamReader(await response.Content.ReadAsStreamAsync(cancellation));
+        while (await lines.ReadLineAsync(cancellation) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            using var watchEvent = JsonDocument.Parse(line);
+            var type = watchEvent.RootElement.GetProperty("type").GetString();
+            var item = watchEvent.RootElement.GetProperty("object");
+            if (type == "ERROR")
+            {
+                onError(new KubernetesException(item.Deserialize<V1Status>(Json)));
+                yield break;
+            }
+
+            yield return (EventType(type), item.Deserialize<T>(Json) ?? throw new JsonException($"a watch event of {pathAndQuery} without its object"));
+        }
+    }
+
+    public void Dispose() => client.Dispose();
+
+    private static WatchEventType EventType(string? type) => type switch
+    {
+        "ADDED" => WatchEventType.Added,
+        "MODIFIED" => WatchEventType.Modified,
+        "DELETED" => WatchEventType.Deleted,
+        "BOOKMARK" => WatchEventType.Bookmark,
+        _ => throw new JsonException($"unknown watch event type \"{type}\""),
+    };
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellation) =>
+        await JsonSerializer.DeserializeAsync<T>(await response.Content.ReadAsStreamAsync(cancellation), Json, cancellation)
+            ?? throw new JsonException($"{response.RequestMessage?.RequestUri} answered null");
+
+    private async Task<T> SendAsync<T>(
+        HttpMethod method, string pathAndQuery, string? contentType, string? body, Func<HttpResponseMessage, CancellationToken, Task<T>> read, CancellationToken cancellation)
+    {
+        using var request = await RequestAsync(method, pathAndQuery, contentType, body, cancellation);
+        using var response = await client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation);
+        await ThrowUnlessSuccessAsync(request, response, cancellation);
+        return await read(response, cancellation);
+    }
+
+    private async Task<HttpRequestMessage> RequestAsync(HttpMethod method, string pathAndQuery, string? contentType, string? body, CancellationToken cancellation)
+    {
+        var request = new HttpRequestMessage(method, new Uri(client.BaseUri, pathAndQuery));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(JsonContent.MediaType!));
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, contentType ?? JsonContent.MediaType!);
+        }
+
+        if (client.Credentials is { } credentials)
+        {
+            await credentials.ProcessHttpRequestAsync(request, cancellation);
+        }
+
+        return request;
+    }
+
+    private static async Task ThrowUnlessSuccessAsync(HttpRequestMessage request, HttpResponseMessage response, CancellationToken cancellation)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var content = await response.Content.ReadAsStringAsync(cancellation);
+        throw new HttpOperationException($"{request.Method} {request.RequestUri?.AbsolutePath}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}")
+        {
+            Response = new HttpResponseMessageWrapper(response, content),
+        };
+    }
+}
