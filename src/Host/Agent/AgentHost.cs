@@ -76,7 +76,7 @@ public static class AgentHost
             var system = services.GetRequiredService<ActorSystem>();
             var status = services.GetRequiredService<IRequiredActor<NodeStatus>>();
             started.Add(HttpEndpoint.Start(
-                "Health",
+                "health",
                 new IPEndPoint(settings.HealthHost, settings.HealthPort),
                 "health-port",
                 new Dictionary<string, Func<CancellationToken, Task<HttpReply>>>

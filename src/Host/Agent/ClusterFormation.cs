@@ -78,7 +78,7 @@ public static class ClusterFormation
         // On the remoting address, where peers reach this agent (the pod IP in a DaemonSet).
         var address = IPAddress.TryParse(settings.RemotingHost, out var parsed) ? parsed : IPAddress.Any;
         return HttpEndpoint.Start(
-            "Contact point",
+            "contact point",
             new IPEndPoint(address, settings.Formation.ManagementPort),
             "management-port",
             new Dictionary<string, Func<CancellationToken, Task<HttpReply>>>

@@ -1,7 +1,7 @@
-using System.Collections.Frozen;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using IstioPodNetwork.Host.Listening;
 using Serilog;
 
 namespace IstioPodNetwork.Host.Agent;
@@ -22,7 +22,7 @@ public sealed record HttpReply(HttpStatusCode Status, string ContentType, byte[]
 /// Clients are kubelet, Prometheus and peer agents: a request head is read with a bound on its size
 /// and time, and every answer closes the connection (HTTP/1.1 clients then open a new one).
 /// </summary>
-public sealed class HttpEndpoint : IAsyncDisposable
+public sealed class HttpEndpoint : TcpEndpoint
 {
     /// <summary>Request line and headers; kubelet, Prometheus and HttpClient send a few hundred bytes.</summary>
     public const int MaxRequestHeadBytes = 8192;
@@ -32,23 +32,17 @@ public sealed class HttpEndpoint : IAsyncDisposable
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
     private static readonly byte[] HeadEnd = "\r\n\r\n"u8.ToArray();
 
-    private readonly TcpListener listener;
-    private readonly string name;
-    private readonly FrozenDictionary<string, Func<CancellationToken, Task<HttpReply>>> routes;
-    private readonly CancellationTokenSource stopping = new();
-    private readonly Task accepting;
+    private readonly Dictionary<string, Func<CancellationToken, Task<HttpReply>>> routes;
+    private readonly string served;
     private int connections;
-    private int disposed;
 
-    private HttpEndpoint(TcpListener listener, string name, FrozenDictionary<string, Func<CancellationToken, Task<HttpReply>>> routes)
+    private HttpEndpoint(string name, IPEndPoint at, string portSetting, IReadOnlyDictionary<string, Func<CancellationToken, Task<HttpReply>>> routes)
+        : base(name, at, portSetting)
     {
-        this.listener = listener;
-        this.name = name;
-        this.routes = routes;
-        accepting = AcceptAsync();
+        this.routes = new(routes, StringComparer.Ordinal);
+        served = string.Join(", ", routes.Keys);
+        StartAccepting();
     }
-
-    public IPEndPoint LocalEndpoint => (IPEndPoint)listener.LocalEndpoint;
 
     /// <summary>
     /// Listens on <paramref name="at"/> (port 0 picks a free port) and answers GET and HEAD for <paramref name="routes"/>
@@ -56,80 +50,37 @@ public sealed class HttpEndpoint : IAsyncDisposable
     /// </summary>
     public static HttpEndpoint Start(string name, IPEndPoint at, string portSetting, IReadOnlyDictionary<string, Func<CancellationToken, Task<HttpReply>>> routes)
     {
-        var listener = new TcpListener(at);
-        try
-        {
-            listener.Start();
-        }
-        catch (SocketException e)
-        {
-            listener.Dispose();
-            throw new InvalidOperationException($"the {name} endpoint cannot listen on {at}: {e.Message} (set {portSetting} to a free port)", e);
-        }
-
-        var endpoint = new HttpEndpoint(listener, name, routes.ToFrozenDictionary(StringComparer.Ordinal));
-        Log.Information("{Name} endpoint listening on {Endpoint}: {Routes}", name, endpoint.LocalEndpoint, string.Join(", ", routes.Keys));
+        var endpoint = new HttpEndpoint(name, at, portSetting, routes);
+        Log.Information("HTTP {Name} endpoint listening on {Endpoint}: {Routes}", name, endpoint.LocalEndpoint, endpoint.served);
         return endpoint;
     }
 
-    public async ValueTask DisposeAsync()
+    protected override void Serve(TcpClient client)
     {
-        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        if (Interlocked.Increment(ref connections) > MaxConnections)
         {
+            Interlocked.Decrement(ref connections);
+            client.Dispose();
             return;
         }
 
-        await stopping.CancelAsync();
-        listener.Stop();
-        await accepting;
-        listener.Dispose();
-        stopping.Dispose();
-    }
-
-    private async Task AcceptAsync()
-    {
-        while (!stopping.IsCancellationRequested)
+        _ = Task.Run(async () =>
         {
-            TcpClient client;
             try
             {
-                client = await listener.AcceptTcpClientAsync(stopping.Token);
+                await ServeAsync(client);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException && stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (SocketException e)
-            {
-                Log.Warning("{Name} endpoint: accepting a connection failed: {Error}", name, e.Message);
-                continue;
-            }
-
-            if (Interlocked.Increment(ref connections) > MaxConnections)
+            finally
             {
                 Interlocked.Decrement(ref connections);
-                client.Dispose();
-                continue;
             }
-
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await ServeAsync(client);
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref connections);
-                }
-            });
-        }
+        });
     }
 
     private async Task ServeAsync(TcpClient client)
     {
         using var connection = client;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Stopping);
         timeout.CancelAfter(RequestTimeout);
         var stream = client.GetStream();
         try
@@ -163,7 +114,7 @@ public sealed class HttpEndpoint : IAsyncDisposable
         var path = query < 0 ? target : target[..query];
         if (!routes.TryGetValue(path, out var route))
         {
-            return (HttpReply.Text($"no {path} here; served: {string.Join(", ", routes.Keys)}\n", HttpStatusCode.NotFound), method == "GET");
+            return (HttpReply.Text($"no {path} here; served: {served}\n", HttpStatusCode.NotFound), method == "GET");
         }
 
         try
@@ -172,7 +123,7 @@ public sealed class HttpEndpoint : IAsyncDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
         {
-            Log.Warning("{Name} endpoint: {Path} failed: {Error}", name, path, e.Message);
+            Log.Warning("HTTP {Name} endpoint: {Path} failed: {Error}", Name, path, e.Message);
             return (HttpReply.Text($"{path} failed: {e.Message}\n", HttpStatusCode.InternalServerError), method == "GET");
         }
     }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Akka.Actor;
+using IstioPodNetwork.Host.Listening;
 using IstioPodNetwork.Actors.Commands;
 using Serilog;
 
@@ -14,104 +15,58 @@ namespace IstioPodNetwork.Host.Commands;
 /// command can down the cluster, so it is reached from inside the pod, e.g. with
 /// `kubectl exec`), one session per connection speaking <see cref="CommandProtocol"/>.
 /// </summary>
-public sealed class CommandEndpoint : IAsyncDisposable
+public sealed class CommandEndpoint : TcpEndpoint
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(3);
 
-    private readonly TcpListener listener;
     private readonly ActorSystem system;
     private readonly CommandPalettes palettes;
-    private readonly CancellationTokenSource stopping = new();
     private readonly ConcurrentDictionary<long, Task> sessions = new();
-    private readonly Task accepting;
     private long sessionCount;
-    private int disposed;
 
-    private CommandEndpoint(TcpListener listener, ActorSystem system, CommandPalettes palettes)
+    private CommandEndpoint(ActorSystem system, CommandPalettes palettes, int port)
+        : base("command", new IPEndPoint(IPAddress.Loopback, port), "command-port")
     {
-        this.listener = listener;
         this.system = system;
         this.palettes = palettes;
-        accepting = AcceptAsync();
+        StartAccepting();
     }
 
-    public int Port => ((IPEndPoint)listener.LocalEndpoint).Port;
+    public int Port => LocalEndpoint.Port;
 
     /// <summary>Listens on 127.0.0.1:<paramref name="port"/> (0 picks a free port); throws with a clear message when the port is taken.</summary>
     public static CommandEndpoint Start(ActorSystem system, CommandPalettes palettes, int port)
     {
-        var listener = new TcpListener(IPAddress.Loopback, port);
-        try
-        {
-            listener.Start();
-        }
-        catch (SocketException e)
-        {
-            listener.Dispose();
-            throw new InvalidOperationException($"the command endpoint cannot listen on 127.0.0.1:{port}: {e.Message} (set command-port to a free port)", e);
-        }
-
-        var endpoint = new CommandEndpoint(listener, system, palettes);
+        var endpoint = new CommandEndpoint(system, palettes, port);
         Log.Information("Command endpoint listening on 127.0.0.1:{Port}", endpoint.Port);
         return endpoint;
     }
 
-    /// <summary>Stops accepting, cancels running commands (they end with "the agent is stopping") and waits briefly for them.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref disposed, 1) == 1)
-        {
-            return;
-        }
+    /// <summary>Running commands were cancelled with the endpoint (they end with "the agent is stopping"): waits briefly for them.</summary>
+    protected override Task DrainAsync() => Task.WhenAny(Task.WhenAll(sessions.Values), Task.Delay(DrainTimeout));
 
-        await stopping.CancelAsync();
-        listener.Stop();
-        await accepting;
-        await Task.WhenAny(Task.WhenAll(sessions.Values), Task.Delay(DrainTimeout));
-        listener.Dispose();
-        stopping.Dispose();
-    }
-
-    private async Task AcceptAsync()
+    protected override void Serve(TcpClient client)
     {
-        while (!stopping.IsCancellationRequested)
+        var id = Interlocked.Increment(ref sessionCount);
+        sessions[id] = Task.Run(async () =>
         {
-            TcpClient client;
             try
             {
-                client = await listener.AcceptTcpClientAsync(stopping.Token);
+                await ServeAsync(client);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException && stopping.IsCancellationRequested)
+            finally
             {
-                return;
+                sessions.TryRemove(id, out _);
             }
-            catch (SocketException e)
-            {
-                Log.Warning("Command endpoint: accepting a connection failed: {Error}", e.Message);
-                continue;
-            }
-
-            var id = Interlocked.Increment(ref sessionCount);
-            sessions[id] = Task.Run(async () =>
-            {
-                try
-                {
-                    await ServeAsync(client);
-                }
-                finally
-                {
-                    sessions.TryRemove(id, out _);
-                }
-            });
-        }
+        });
     }
 
     /// <summary>One connection: read the request, run its command, stream the records, end with an <see cref="EndRecord"/>.</summary>
     private async Task ServeAsync(TcpClient client)
     {
         using var connection = client;
-        using var session = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(Stopping);
         var stream = client.GetStream();
         var output = new ConnectionOutput(stream);
         var hangUp = Task.CompletedTask;
@@ -136,7 +91,7 @@ public sealed class CommandEndpoint : IAsyncDisposable
         }
         catch (OperationCanceledException) when (session.IsCancellationRequested)
         {
-            if (stopping.IsCancellationRequested)
+            if (Stopping.IsCancellationRequested)
             {
                 await EndAsync(output, CommandError.Failed, "the agent is stopping");
             }

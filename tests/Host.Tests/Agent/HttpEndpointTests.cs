@@ -15,7 +15,7 @@ public sealed class HttpEndpointTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        endpoint = HttpEndpoint.Start("Test", new IPEndPoint(IPAddress.Loopback, 0), "test-port", new Dictionary<string, Func<CancellationToken, Task<HttpReply>>>
+        endpoint = HttpEndpoint.Start("test", new IPEndPoint(IPAddress.Loopback, 0), "test-port", new Dictionary<string, Func<CancellationToken, Task<HttpReply>>>
         {
             ["/healthz"] = _ => Task.FromResult(HttpReply.Text("ok\n")),
             ["/json"] = _ => Task.FromResult(new HttpReply(HttpStatusCode.OK, "application/json", "{\"a\":1}"u8.ToArray())),
@@ -86,9 +86,9 @@ public sealed class HttpEndpointTests : IAsyncLifetime
     [Fact]
     public async Task A_taken_port_is_refused_with_the_setting_to_change()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => HttpEndpoint.Start("Second", endpoint.LocalEndpoint, "health-port", new Dictionary<string, Func<CancellationToken, Task<HttpReply>>>()));
+        var error = Assert.Throws<InvalidOperationException>(() => HttpEndpoint.Start("second", endpoint.LocalEndpoint, "health-port", new Dictionary<string, Func<CancellationToken, Task<HttpReply>>>()));
 
-        Assert.StartsWith($"the Second endpoint cannot listen on {endpoint.LocalEndpoint}: ", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"the second endpoint cannot listen on {endpoint.LocalEndpoint}: ", error.Message, StringComparison.Ordinal);
         Assert.EndsWith("(set health-port to a free port)", error.Message, StringComparison.Ordinal);
         using var stillServing = await http.GetAsync(new Uri(Base, "healthz"));
         Assert.Equal(HttpStatusCode.OK, stillServing.StatusCode);
