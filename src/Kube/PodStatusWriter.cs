@@ -25,53 +25,33 @@ public sealed class PodStatusWriter(KubeApi api, string nodeName, TimeProvider? 
     private const int Attempts = 5;
     private readonly TimeProvider time = time ?? TimeProvider.System;
 
-    public async Task<PodWriteOutcome> MarkInitializedAsync(PodRef pod, string message, CancellationToken cancellation)
-    {
-        var outcome = await SetConditionAsync(pod, "True", "Initialized", message, cancellation);
-        if (outcome == PodWriteOutcome.Written)
-        {
-            outcome = await SetStatusAnnotationAsync(pod, PodMarkers.InitializedValue, cancellation);
-        }
+    public Task<PodWriteOutcome> MarkInitializedAsync(PodRef pod, string message, CancellationToken cancellation) =>
+        MarkAsync(pod, PodMarkers.InitializedValue, new Condition("True", "Initialized", message), EventType.Normal, "Initialized", cancellation);
 
-        if (outcome == PodWriteOutcome.Written)
-        {
-            await RecordEventAsync(pod, EventType.Normal, "Initialized", message, cancellation);
-        }
-
-        return outcome;
-    }
-
-    public async Task<PodWriteOutcome> MarkFailedAsync(PodRef pod, string reason, string message, CancellationToken cancellation)
-    {
-        var outcome = await SetConditionAsync(pod, "False", reason, message, cancellation);
-        if (outcome == PodWriteOutcome.Written)
-        {
-            outcome = await SetStatusAnnotationAsync(pod, null, cancellation);
-        }
-
-        if (outcome == PodWriteOutcome.Written)
-        {
-            await RecordEventAsync(pod, EventType.Warning, "InitializationFailed", message, cancellation);
-        }
-
-        return outcome;
-    }
+    public Task<PodWriteOutcome> MarkFailedAsync(PodRef pod, string reason, string message, CancellationToken cancellation) =>
+        MarkAsync(pod, null, new Condition("False", reason, message), EventType.Warning, "InitializationFailed", cancellation);
 
     /// <summary>For a pod that opted out: our marks go, a False condition says why.</summary>
-    public async Task<PodWriteOutcome> ClearAsync(PodRef pod, string message, CancellationToken cancellation)
+    public Task<PodWriteOutcome> ClearAsync(PodRef pod, string message, CancellationToken cancellation) =>
+        MarkAsync(pod, null, new Condition("False", "OptedOut", message), EventType.Normal, "CaptureRemoved", cancellation);
+
+    /// <summary>
+    /// The annotation (on the pod) and the condition (on pods/status) are written at once, as neither depends on
+    /// the other: the mark is there one API round trip sooner. The Event follows once both are written.
+    /// </summary>
+    private async Task<PodWriteOutcome> MarkAsync(
+        PodRef pod, string? annotation, Condition condition, string eventType, string eventReason, CancellationToken cancellation)
     {
-        var outcome = await SetStatusAnnotationAsync(pod, null, cancellation);
-        if (outcome == PodWriteOutcome.Written)
+        var outcomes = await Task.WhenAll(
+            SetConditionAsync(pod, condition, cancellation),
+            SetStatusAnnotationAsync(pod, annotation, cancellation));
+        if (outcomes.Contains(PodWriteOutcome.PodGone))
         {
-            outcome = await SetConditionAsync(pod, "False", "OptedOut", message, cancellation);
+            return PodWriteOutcome.PodGone;
         }
 
-        if (outcome == PodWriteOutcome.Written)
-        {
-            await RecordEventAsync(pod, EventType.Normal, "CaptureRemoved", message, cancellation);
-        }
-
-        return outcome;
+        await RecordEventAsync(pod, eventType, eventReason, condition.Message, cancellation);
+        return PodWriteOutcome.Written;
     }
 
     private Task<PodWriteOutcome> SetStatusAnnotationAsync(PodRef pod, string? value, CancellationToken cancellation)
@@ -83,14 +63,14 @@ public sealed class PodStatusWriter(KubeApi api, string nodeName, TimeProvider? 
             cancellation);
     }
 
-    private Task<PodWriteOutcome> SetConditionAsync(PodRef pod, string status, string reason, string message, CancellationToken cancellation)
+    private Task<PodWriteOutcome> SetConditionAsync(PodRef pod, Condition written, CancellationToken cancellation)
     {
         var condition = new Dictionary<string, object>
         {
             ["type"] = PodMarkers.InitializedCondition,
-            ["status"] = status,
-            ["reason"] = reason,
-            ["message"] = message,
+            ["status"] = written.Status,
+            ["reason"] = written.Reason,
+            ["message"] = written.Message,
             ["lastTransitionTime"] = time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
         };
         var patch = new { status = new { conditions = new[] { condition } } };
@@ -178,6 +158,8 @@ public sealed class PodStatusWriter(KubeApi api, string nodeName, TimeProvider? 
     private static bool IsTransient(HttpStatusCode status) =>
         status is HttpStatusCode.TooManyRequests or HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway
             or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
+
+    private sealed record Condition(string Status, string Reason, string Message);
 
     private static class EventType
     {

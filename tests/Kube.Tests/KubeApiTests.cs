@@ -99,6 +99,17 @@ public sealed class KubeApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Marking_a_pod_that_is_gone_says_so_and_records_no_Event()
+    {
+        var writer = new PodStatusWriter(api, "node-a");
+
+        var outcome = await writer.MarkInitializedAsync(new PodRef("default", "gone", "5f0c8a57-0000-4000-8000-000000000000"), "rules verified", CancellationToken.None);
+
+        Assert.Equal(PodWriteOutcome.PodGone, outcome);
+        Assert.Empty((await client.CoreV1.ListNamespacedEventAsync("default")).Items);
+    }
+
+    [Fact]
     public async Task An_error_status_reaches_the_caller_as_an_HttpOperationException_with_its_code()
     {
         var missing = await Assert.ThrowsAsync<HttpOperationException>(() => api.GetAsync<V1Pod>("/api/v1/namespaces/default/pods/ghost", CancellationToken.None));
