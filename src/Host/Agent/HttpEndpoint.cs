@@ -27,9 +27,15 @@ public sealed class HttpEndpoint : TcpEndpoint
     /// <summary>Request line and headers; kubelet, Prometheus and HttpClient send a few hundred bytes.</summary>
     public const int MaxRequestHeadBytes = 8192;
 
-    private const int MaxConnections = 32;
+    /// <summary>
+    /// The health port is on the node's address: connections that never send a request must not be able to crowd
+    /// out kubelet's probes, so each gets <see cref="RequestTimeout"/> in all, and beyond this many at once new ones
+    /// are closed unanswered (an 8 KiB buffer each while they last).
+    /// </summary>
+    private const int MaxConnections = 128;
 
-    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>Kubelet's probes time out after 1 s by default, Prometheus's scrapes after 10 s; the answer itself is immediate.</summary>
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(5);
     private static readonly byte[] HeadEnd = "\r\n\r\n"u8.ToArray();
 
     private readonly Dictionary<string, Func<CancellationToken, Task<HttpReply>>> routes;

@@ -84,6 +84,19 @@ public sealed class HttpEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_connection_that_sends_no_request_is_closed_and_does_not_stop_others()
+    {
+        using var silent = new TcpClient();
+        await silent.ConnectAsync(endpoint.LocalEndpoint);
+
+        using var meanwhile = await http.GetAsync(new Uri(Base, "healthz"));
+        var read = await silent.GetStream().ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(HttpStatusCode.OK, meanwhile.StatusCode);
+        Assert.Equal(0, read); // closed by the endpoint, unanswered
+    }
+
+    [Fact]
     public async Task A_taken_port_is_refused_with_the_setting_to_change()
     {
         var error = Assert.Throws<InvalidOperationException>(() => HttpEndpoint.Start("second", endpoint.LocalEndpoint, "health-port", new Dictionary<string, Func<CancellationToken, Task<HttpReply>>>()));
