@@ -31,12 +31,18 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
 
     private static readonly MediaTypeHeaderValue JsonContent = new("application/json");
 
-    public Task<T> GetAsync<T>(string pathAndQuery, CancellationToken cancellation) =>
-        SendAsync(HttpMethod.Get, pathAndQuery, null, null, ReadAsync<T>, cancellation);
+    public async Task<T> GetAsync<T>(string pathAndQuery, CancellationToken cancellation)
+    {
+        using var response = await SendAsync(HttpMethod.Get, pathAndQuery, null, null, cancellation);
+        return await JsonSerializer.DeserializeAsync<T>(await response.Content.ReadAsStreamAsync(cancellation), Json, cancellation)
+            ?? throw new JsonException($"{pathAndQuery} answered null");
+    }
 
     /// <summary>Sends a body (a JSON document of <paramref name="contentType"/>); the answer's body is not read.</summary>
-    public Task WriteAsync(HttpMethod method, string path, string contentType, string body, CancellationToken cancellation) =>
-        SendAsync(method, path, contentType, body, static (_, _) => Task.FromResult(true), cancellation);
+    public async Task WriteAsync(HttpMethod method, string path, string contentType, string body, CancellationToken cancellation)
+    {
+        using var response = await SendAsync(method, path, contentType, body, cancellation);
+    }
 
     /// <summary>
     /// The events of a watch (<paramref name="pathAndQuery"/> without watch=true), one per line, until the server ends
@@ -46,9 +52,7 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
         string pathAndQuery, Action<Exception> onError, [EnumeratorCancellation] CancellationToken cancellation)
     {
         var separator = pathAndQuery.Contains('?', StringComparison.Ordinal) ? '&' : '?';
-        using var request = await RequestAsync(HttpMethod.Get, $"{pathAndQuery}{separator}watch=true", null, null, cancellation);
-        using var response = await client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation);
-        await ThrowUnlessSuccessAsync(request, response, cancellation);
+        using var response = await SendAsync(HttpMethod.Get, $"{pathAndQuery}{separator}watch=true", null, null, cancellation);
         using var lines = new StreamReader(await response.Content.ReadAsStreamAsync(cancellation));
         while (await lines.ReadLineAsync(cancellation) is { } line)
         {
@@ -81,17 +85,21 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
         _ => throw new JsonException($"unknown watch event type \"{type}\""),
     };
 
-    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellation) =>
-        await JsonSerializer.DeserializeAsync<T>(await response.Content.ReadAsStreamAsync(cancellation), Json, cancellation)
-            ?? throw new JsonException($"{response.RequestMessage?.RequestUri} answered null");
-
-    private async Task<T> SendAsync<T>(
-        HttpMethod method, string pathAndQuery, string? contentType, string? body, Func<HttpResponseMessage, CancellationToken, Task<T>> read, CancellationToken cancellation)
+    /// <summary>The answer, once its headers are in and its status is a success; any other status throws <see cref="HttpOperationException"/>.</summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, string? contentType, string? body, CancellationToken cancellation)
     {
         using var request = await RequestAsync(method, pathAndQuery, contentType, body, cancellation);
-        using var response = await client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation);
-        await ThrowUnlessSuccessAsync(request, response, cancellation);
-        return await read(response, cancellation);
+        var response = await client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation);
+        try
+        {
+            await ThrowUnlessSuccessAsync(request, response, cancellation);
+            return response;
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
     }
 
     private async Task<HttpRequestMessage> RequestAsync(HttpMethod method, string pathAndQuery, string? contentType, string? body, CancellationToken cancellation)

@@ -116,21 +116,22 @@ public sealed class HttpEndpoint : TcpEndpoint
             return (HttpReply.Text($"{method} is not served here; GET or HEAD\n", HttpStatusCode.MethodNotAllowed), true);
         }
 
+        var withBody = method == "GET";
         var query = target.IndexOf('?', StringComparison.Ordinal);
         var path = query < 0 ? target : target[..query];
         if (!routes.TryGetValue(path, out var route))
         {
-            return (HttpReply.Text($"no {path} here; served: {served}\n", HttpStatusCode.NotFound), method == "GET");
+            return (HttpReply.Text($"no {path} here; served: {served}\n", HttpStatusCode.NotFound), withBody);
         }
 
         try
         {
-            return (await route(cancellation), method == "GET");
+            return (await route(cancellation), withBody);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
         {
             Log.Warning("HTTP {Name} endpoint: {Path} failed: {Error}", Name, path, e.Message);
-            return (HttpReply.Text($"{path} failed: {e.Message}\n", HttpStatusCode.InternalServerError), method == "GET");
+            return (HttpReply.Text($"{path} failed: {e.Message}\n", HttpStatusCode.InternalServerError), withBody);
         }
     }
 

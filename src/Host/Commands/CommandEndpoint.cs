@@ -4,8 +4,8 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Akka.Actor;
-using IstioPodNetwork.Host.Listening;
 using IstioPodNetwork.Actors.Commands;
+using IstioPodNetwork.Host.Listening;
 using Serilog;
 
 namespace IstioPodNetwork.Host.Commands;
