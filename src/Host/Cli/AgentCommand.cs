@@ -47,6 +47,7 @@ public static class AgentCommand
             try
             {
                 Log.Information("ipnc {Version} agent starting", IpncCli.Version);
+                NoAppConfig.Install();
                 using var host = AgentHost.Build(settings, config, api);
                 await host.RunAsync(cancellation);
                 return Environment.ExitCode == 0 ? ExitCodes.Ok : ExitCodes.Failed;

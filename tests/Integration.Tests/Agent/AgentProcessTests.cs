@@ -53,6 +53,19 @@ public sealed class AgentProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_agent_never_sets_up_app_config_reading()
+    {
+        await using var agent = await RunningAgent.StartAsync("node-a", output);
+
+        // Akka's actor system asks app.config for an `akka` section (so System.Configuration is loaded); .NET's own
+        // configuration system would answer from its client configuration host, which loads System.Net.WebClient
+        // (app.config may be a URL) and parses its built-in machine.config.
+        var mapped = await File.ReadAllTextAsync($"/proc/{agent.Process.Id}/maps");
+        Assert.Contains("System.Configuration.ConfigurationManager.dll", mapped, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.Net.WebClient.dll", mapped, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_tier_up_delay_set_by_the_operator_is_kept()
     {
         await using var agent = await RunningAgent.StartAsync(
