@@ -114,12 +114,14 @@ try
     Console.WriteLine();
     Console.WriteLine("(c) agent memory at rest (once the agent, quiet after the work, has handed memory back: ipnc_memory_returns_total), /proc/PID/status");
     Console.WriteLine("    (VmRSS = anonymous + file-backed + shared; VmHWM: the peak so far, during the work)");
-    Console.WriteLine($"    {"",-44} {"VmRSS MB",9} {"anon",6} {"file",6} {"shared",7} {"VmHWM MB",9}");
+    Console.WriteLine($"    {"",-44} {"VmRSS MiB",9} {"anon",6} {"file",6} {"shared",7} {"VmHWM MiB",9}");
     void MemoryRow(string name, Memory m, string note = "") =>
         Console.WriteLine($"    {name,-44} {m.Rss,9:0} {m.Anonymous,6:0} {m.File,6:0} {m.Shared,7:0} {m.Peak,9:0}{note}");
     MemoryRow("idle (ready, no pods)", idle);
     MemoryRow($"after the first burst ({Burst} pods on the node)", afterBurst!);
-    MemoryRow($"after the end-to-end burst ({2 * Burst} pods)", afterBoth, $"   goal idle and after the bursts ≤ 120 MB: {Verdict(new[] { idle, afterBurst!, afterBoth }.Max(m => m.Rss) <= 120)}");
+    var largest = new[] { idle, afterBurst!, afterBoth }.Max(m => m.Rss);
+    MemoryRow($"after the end-to-end burst ({2 * Burst} pods)", afterBoth, $"   goal idle and after the bursts ≤ 120 MB: {Verdict(largest <= 120)}");
+    Console.WriteLine($"    (the goal read as 120 MiB; the largest, {largest:0.0} MiB, is {largest * 1.048576:0.0} million bytes)");
     return 0;
 }
 catch (Exception e) when (e is TimeoutException or InvalidOperationException)
