@@ -1,16 +1,22 @@
+using System.Globalization;
 using Serilog.Core;
 using Serilog.Events;
+using Serilog.Formatting.Display;
 
 namespace IstioPodNetwork.Host.Logging;
 
 /// <summary>
-/// The agent's most recent log events, kept in memory for `ipnc log peek`: a
-/// sink of the same logger the agent writes with, so it holds exactly what the
-/// agent logged, oldest dropped first.
+/// The agent's most recent log lines, kept in memory for `ipnc log peek`: a sink of the same logger the agent
+/// writes with, so it holds exactly what the agent logged, oldest dropped first. Lines are rendered as they
+/// come: a kept event, with its properties and their values, took ~0.9 KB of heap where its line takes ~0.3
+/// (gcdump of an agent after 220 pods: 1,000 events, ~0.9 MB).
 /// </summary>
 public sealed class RecentLogs(int capacity) : ILogEventSink
 {
-    private readonly LogEvent?[] ring = new LogEvent?[capacity];
+    /// <summary>Messages as the agent's text log renders them: strings unquoted.</summary>
+    private static readonly MessageTemplateTextFormatter MessageFormatter = new("{Message:lj}", CultureInfo.InvariantCulture);
+
+    private readonly LogLine?[] ring = new LogLine?[capacity];
     private readonly Lock gate = new();
     private long written;
 
@@ -19,7 +25,7 @@ public sealed class RecentLogs(int capacity) : ILogEventSink
 
     public int Capacity => ring.Length;
 
-    /// <summary>How many events were ever written, kept or not.</summary>
+    /// <summary>How many lines were ever written, kept or not.</summary>
     public long Written
     {
         get
@@ -33,15 +39,16 @@ public sealed class RecentLogs(int capacity) : ILogEventSink
 
     public void Emit(LogEvent logEvent)
     {
+        var line = new LogLine(logEvent.Timestamp, logEvent.Level, Render(logEvent));
         lock (gate)
         {
-            ring[written % ring.Length] = logEvent;
+            ring[written % ring.Length] = line;
             written++;
         }
     }
 
-    /// <summary>The last <paramref name="count"/> events kept, oldest first.</summary>
-    public IReadOnlyList<LogEvent> Last(int count)
+    /// <summary>The last <paramref name="count"/> lines kept, oldest first.</summary>
+    public IReadOnlyList<LogLine> Last(int count)
     {
         lock (gate)
         {
@@ -49,4 +56,14 @@ public sealed class RecentLogs(int capacity) : ILogEventSink
             return [.. Enumerable.Range(0, take).Select(i => ring[(written - take + i) % ring.Length]!)];
         }
     }
+
+    private static string Render(LogEvent logEvent)
+    {
+        using var message = new StringWriter(CultureInfo.InvariantCulture);
+        MessageFormatter.Format(logEvent, message);
+        return logEvent.Exception is null ? message.ToString() : $"{message} ({logEvent.Exception.GetType().Name}: {logEvent.Exception.Message})";
+    }
 }
+
+/// <summary>One line of the agent's log: when, how severe, and its message (with the exception's type and message, if any).</summary>
+public sealed record LogLine(DateTimeOffset Time, LogEventLevel Level, string Message);
