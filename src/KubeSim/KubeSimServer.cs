@@ -37,7 +37,7 @@ public sealed class KubeSimServer : IAsyncDisposable
     private readonly string? temporaryDirectory;
     private int disposed;
 
-    private KubeSimServer(WebApplication app, ObjectStore store, ClusterSimulator simulator, RequestCounter requests, KubeSimFaults faults, CancellationTokenSource stopping, Uri url, string kubeconfigPath, string? temporaryDirectory, string prefix, string clusterCidr)
+    private KubeSimServer(WebApplication app, ObjectStore store, ClusterSimulator simulator, RequestCounter requests, KubeSimFaults faults, CancellationTokenSource stopping, Uri url, string token, string kubeconfigPath, string? temporaryDirectory, string prefix, string clusterCidr)
     {
         this.app = app;
         this.store = store;
@@ -47,6 +47,7 @@ public sealed class KubeSimServer : IAsyncDisposable
         this.temporaryDirectory = temporaryDirectory;
         Faults = faults;
         Url = url;
+        Token = token;
         KubeconfigPath = kubeconfigPath;
         NamePrefix = prefix;
         ClusterCidr = clusterCidr;
@@ -54,6 +55,9 @@ public sealed class KubeSimServer : IAsyncDisposable
 
     /// <summary>http://address:port of the API.</summary>
     public Uri Url { get; }
+
+    /// <summary>The bearer token in <see cref="KubeconfigPath"/>, a fresh one per instance; over TLS every API request must carry it.</summary>
+    public string Token { get; }
 
     /// <summary>A kubeconfig pointing at <see cref="Url"/> (context "kubesim", namespace default).</summary>
     public string KubeconfigPath { get; }
@@ -121,7 +125,8 @@ public sealed class KubeSimServer : IAsyncDisposable
         });
         builder.Services.AddRouting();
         var app = builder.Build();
-        var api = new ApiHandler(registry, faults, requests, options.BookmarkInterval, logger, stopping.Token);
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var api = new ApiHandler(registry, faults, requests, certificate is null ? null : token, options.BookmarkInterval, logger, stopping.Token);
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/kubesim"), admin =>
         {
             admin.Use(AdminEndpoints.HandleErrorsAsync);
@@ -143,8 +148,8 @@ public sealed class KubeSimServer : IAsyncDisposable
                 kubeconfigPath = Path.Combine(temporary, "kubeconfig");
             }
 
-            await File.WriteAllTextAsync(kubeconfigPath, Kubeconfig.Render(url, certificate?.AuthorityPem), cancellationToken);
-            sim = new KubeSimServer(app, store, simulator, requests, faults, stopping, url, Path.GetFullPath(kubeconfigPath), temporary, prefix, network.Cluster.ToString());
+            await File.WriteAllTextAsync(kubeconfigPath, Kubeconfig.Render(url, token, certificate?.AuthorityPem), cancellationToken);
+            sim = new KubeSimServer(app, store, simulator, requests, faults, stopping, url, token, Path.GetFullPath(kubeconfigPath), temporary, prefix, network.Cluster.ToString());
             foreach (var node in options.Nodes)
             {
                 await sim.RegisterNodeAsync(node, cancellationToken: cancellationToken);

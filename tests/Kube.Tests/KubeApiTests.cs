@@ -20,7 +20,7 @@ public sealed class KubeApiTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        sim = await KubeSimServer.StartAsync(new KubeSimOptions { Nodes = ["node-a", "node-b"] });
+        sim = await KubeSimServer.StartAsync(new KubeSimOptions { Nodes = ["node-a", "node-b"], Tls = true });
         client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
         api = KubeClients.Create(sim.KubeconfigPath);
     }
@@ -121,6 +121,21 @@ public sealed class KubeApiTests : IAsyncLifetime
         Assert.Equal("GET /api/v1/namespaces/default/pods/ghost: HTTP 404 Not Found", missing.Message);
         Assert.Contains("ghost", missing.Response.Content, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, unavailable.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_kubeconfigs_token_goes_with_every_call_and_a_wrong_one_is_refused_with_401()
+    {
+        var wrongKubeconfig = Path.Combine(Path.GetDirectoryName(sim.KubeconfigPath)!, "wrong-token");
+        await File.WriteAllTextAsync(wrongKubeconfig, (await File.ReadAllTextAsync(sim.KubeconfigPath)).Replace(sim.Token, "not-" + sim.Token, StringComparison.Ordinal));
+        using var wrong = KubeClients.Create(wrongKubeconfig);
+
+        var pods = await api.GetAsync<V1PodList>("/api/v1/pods", CancellationToken.None);
+        var refused = await Assert.ThrowsAsync<HttpOperationException>(() => wrong.GetAsync<V1PodList>("/api/v1/pods", CancellationToken.None));
+
+        Assert.NotNull(pods.Items);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.Response.StatusCode);
+        Assert.Equal("GET /api/v1/pods: HTTP 401 Unauthorized", refused.Message);
     }
 
     private static V1Pod Pod(string name, string node) => new()

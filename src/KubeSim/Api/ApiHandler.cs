@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Collections.Frozen;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -13,12 +15,13 @@ namespace IstioPodNetwork.KubeSim.Api;
 
 /// <summary>
 /// The Kubernetes API over HTTP: discovery, OpenAPI stubs, and every verb on every served resource,
-/// answering errors with Status objects. Every request is counted; fault injection (latency, failed
+/// answering errors with Status objects. Every request is counted; over TLS it is authenticated; fault injection (latency, failed
 /// requests) is applied next.
 /// </summary>
-internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults, RequestCounter requests, TimeSpan bookmarkInterval, ILogger logger, CancellationToken stopping)
+internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults, RequestCounter requests, string? token, TimeSpan bookmarkInterval, ILogger logger, CancellationToken stopping)
 {
     private static readonly byte[] ItemsSeparator = ","u8.ToArray();
+    private static readonly FrozenSet<string> PublicPaths = FrozenSet.Create(StringComparer.Ordinal, "/version", "/healthz", "/livez", "/readyz");
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -31,6 +34,11 @@ internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults
 
         try
         {
+            if (!Authenticated(context.Request))
+            {
+                throw ApiException.Unauthorized();
+            }
+
             if (faults.Latency > TimeSpan.Zero)
             {
                 await Task.Delay(faults.Latency, context.RequestAborted);
@@ -56,6 +64,24 @@ internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults
             logger.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
             await WriteErrorAsync(context, new ApiException(500, "InternalError", $"Internal error occurred: {e.Message}"));
         }
+    }
+
+    /// <summary>
+    /// As kube-apiserver's secure port: a request must carry the bearer token of KubeSim's kubeconfig, except for the
+    /// version and health paths that Kubernetes' default RBAC lets anyone read, and KubeSim's own /kubesim control
+    /// paths. Without a token (plain HTTP) nothing is checked, as on the API server's old insecure port; kubectl
+    /// sends no token over plain HTTP anyway.
+    /// </summary>
+    private bool Authenticated(HttpRequest request)
+    {
+        if (token is null || PublicPaths.Contains(request.Path.Value ?? string.Empty) || request.Path.StartsWithSegments("/kubesim"))
+        {
+            return true;
+        }
+
+        var expected = Encoding.ASCII.GetBytes("Bearer " + token);
+        var given = Encoding.ASCII.GetBytes(request.Headers.Authorization.ToString());
+        return CryptographicOperations.FixedTimeEquals(expected, given);
     }
 
     public static async Task WriteErrorAsync(HttpContext context, ApiException error)

@@ -16,7 +16,8 @@ internal static class KubeSimCommand
 
           --listen            where to serve (default 127.0.0.1:0, a free port); a non-loopback address must
                               belong to the test interface given with --listen-interface (never eth0)
-          --tls               serve HTTPS with a certificate authority made for this run (in the kubeconfig)
+          --tls               serve HTTPS with a certificate authority made for this run (in the kubeconfig);
+                              API requests must then carry the kubeconfig's bearer token (401 otherwise)
           --kubeconfig-out    write a kubeconfig for the server there (default: a temporary file, removed on exit)
           --node              register a simulated node (repeatable)
           --sandbox           netns: real network namespaces, veths and cgroups per pod (root); none (default)

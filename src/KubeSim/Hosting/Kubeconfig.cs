@@ -2,12 +2,12 @@ using System.Text;
 
 namespace IstioPodNetwork.KubeSim.Hosting;
 
-/// <summary>A kubeconfig for KubeSim: one cluster, one context (namespace default), a token KubeSim ignores (the C# client insists on some credential).</summary>
+/// <summary>A kubeconfig for KubeSim: one cluster, one context (namespace default), the bearer token KubeSim checks.</summary>
 internal static class Kubeconfig
 {
     public const string Name = "kubesim";
 
-    public static string Render(Uri server, string? certificateAuthorityPem = null)
+    public static string Render(Uri server, string token, string? certificateAuthorityPem = null)
     {
         var text = new StringBuilder();
         text.AppendLine("apiVersion: v1");
@@ -32,7 +32,7 @@ internal static class Kubeconfig
         text.AppendLine("users:");
         text.AppendLine($"- name: {Name}");
         text.AppendLine("  user:");
-        text.AppendLine("    token: kubesim");
+        text.AppendLine($"    token: {token}");
         return text.ToString();
     }
 }

@@ -83,6 +83,8 @@ internal sealed class ApiException(int code, string reason, string message, Json
 
     public static ApiException BadRequest(string message) => new(400, "BadRequest", message);
 
+    public static ApiException Unauthorized() => new(401, "Unauthorized", "Unauthorized");
+
     public static ApiException Forbidden(ResourceType type, string name, string why) =>
         new(403, "Forbidden", $"{type.GroupResource} \"{name}\" is forbidden: {why}", Details(type, name));
 
