@@ -74,6 +74,27 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
         }
     }
 
+    /// <summary>
+    /// ": " and the message of the Status the server answered an error with, which says what it refused (the user and
+    /// verb RBAC denied, the object that is missing); empty when there is none or it only repeats <paramref name="reasonPhrase"/>.
+    /// </summary>
+    public static string ServerSays(string? reasonPhrase, string? content)
+    {
+        if (string.IsNullOrEmpty(content))
+        {
+            return string.Empty;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<V1Status>(content, Json)?.Message is { Length: > 0 } message && message != reasonPhrase ? ": " + message : string.Empty;
+        }
+        catch (JsonException)
+        {
+            return string.Empty;
+        }
+    }
+
     public void Dispose() => client.Dispose();
 
     private static WatchEventType EventType(string? type) => type switch
@@ -127,7 +148,7 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
         }
 
         var content = await response.Content.ReadAsStringAsync(cancellation);
-        throw new HttpOperationException($"{request.Method} {request.RequestUri?.AbsolutePath}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}")
+        throw new HttpOperationException($"{request.Method} {request.RequestUri?.AbsolutePath}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}{ServerSays(response.ReasonPhrase, content)}")
         {
             Response = new HttpResponseMessageWrapper(response, content),
         };

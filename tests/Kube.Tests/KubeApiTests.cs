@@ -118,7 +118,7 @@ public sealed class KubeApiTests : IAsyncLifetime
             () => api.WriteAsync(HttpMethod.Patch, "/api/v1/namespaces/default/pods/ghost", KubeApi.MergePatch, "{}", CancellationToken.None));
 
         Assert.Equal(HttpStatusCode.NotFound, missing.Response.StatusCode);
-        Assert.Equal("GET /api/v1/namespaces/default/pods/ghost: HTTP 404 Not Found", missing.Message);
+        Assert.Equal("GET /api/v1/namespaces/default/pods/ghost: HTTP 404 Not Found: pods \"ghost\" not found", missing.Message);
         Assert.Contains("ghost", missing.Response.Content, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, unavailable.Response.StatusCode);
     }

@@ -108,7 +108,7 @@ public sealed class ResilientWatch<T>(IWatchSource<T> source, ResilientWatchOpti
 
     private static string Describe(Exception? error) => error switch
     {
-        HttpOperationException h => $"HTTP {(int?)h.Response?.StatusCode} {h.Response?.ReasonPhrase}",
+        HttpOperationException h => $"HTTP {(int?)h.Response?.StatusCode} {h.Response?.ReasonPhrase}{KubeApi.ServerSays(h.Response?.ReasonPhrase, h.Response?.Content)}",
         KubernetesException k => $"{k.Status?.Code} {k.Status?.Reason}: {k.Status?.Message}",
         OperationCanceledException => "no answer within the watch timeout",
         null => "unknown error",

@@ -131,6 +131,18 @@ public sealed class ResilientWatchTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_refusal_is_told_with_what_the_server_said_it_refused()
+    {
+        const string Refused = "pods is forbidden: User \"system:serviceaccount:istio-system:ipnc\" cannot list resource \"pods\" in API group \"\" at the cluster scope";
+        api.NextListFails(HttpError(HttpStatusCode.Forbidden, $$"""{"kind":"Status","apiVersion":"v1","status":"Failure","message":{{System.Text.Json.JsonSerializer.Serialize(Refused)}},"reason":"Forbidden","code":403}"""));
+        api.NextList(ScriptedSource.Pod("a", 3));
+
+        Start();
+
+        Assert.EndsWith($"HTTP 403 Forbidden: {Refused}", Assert.IsType<WatchInterrupted<V1Pod>>(await Next()).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_broken_stream_rewatches_from_where_it_was_without_relisting()
     {
         api.NextList(ScriptedSource.Pod("a", 4));
@@ -188,8 +200,8 @@ public sealed class ResilientWatchTests : IAsyncDisposable
         return (pod.Metadata.Name, pod.Metadata.ResourceVersion);
     }
 
-    private static HttpOperationException HttpError(HttpStatusCode status) => new()
+    private static HttpOperationException HttpError(HttpStatusCode status, string content = "") => new()
     {
-        Response = new HttpResponseMessageWrapper(new HttpResponseMessage(status) { ReasonPhrase = status.ToString() }, string.Empty),
+        Response = new HttpResponseMessageWrapper(new HttpResponseMessage(status) { ReasonPhrase = status.ToString() }, content),
     };
 }
