@@ -15,7 +15,7 @@ public sealed class PodWatcherSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
     public async Task Watch_notifications_become_pod_messages_for_the_supervisor()
     {
         Sys.ActorOf(PodWatcher.Props(watch, TestActor));
-        var web = TestPods.OptedIn("web").Pod;
+        var web = new V1Pod { Metadata = new V1ObjectMeta { Name = "web", NamespaceProperty = "apps", Uid = "uid-web", ResourceVersion = "7" } };
 
         await watch.EmitAsync(
             new ObjectUpserted<V1Pod>(web),
