@@ -19,7 +19,7 @@ public sealed record PodSnapshot
 
     public PodSnapshot(V1Pod pod)
     {
-        Ref = new PodRef(pod.Metadata.NamespaceProperty ?? "default", pod.Metadata.Name, pod.Metadata.Uid);
+        Ref = RefOf(pod);
         ResourceVersion = pod.Metadata.ResourceVersion ?? string.Empty;
         Annotations = pod.Metadata.Annotations?.ToImmutableDictionary(StringComparer.Ordinal) ?? ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal);
         Phase = pod.Status?.Phase ?? "Pending";
@@ -30,6 +30,9 @@ public sealed record PodSnapshot
     }
 
     public PodRef Ref { get; }
+
+    /// <summary>Which pod <paramref name="pod"/> is (all a removal needs).</summary>
+    public static PodRef RefOf(V1Pod pod) => new(pod.Metadata.NamespaceProperty ?? "default", pod.Metadata.Name, pod.Metadata.Uid);
 
     public string Uid => Ref.Uid;
 

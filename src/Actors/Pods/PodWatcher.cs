@@ -17,7 +17,7 @@ public sealed class PodWatcher : ReceiveActor
     {
         this.watch = watch;
         Receive<ObjectUpserted<V1Pod>>(upserted => supervisor.Tell(new PodObserved(new PodSnapshot(upserted.Resource))));
-        Receive<ObjectRemoved<V1Pod>>(removed => supervisor.Tell(new PodRemoved(new PodSnapshot(removed.Resource).Ref)));
+        Receive<ObjectRemoved<V1Pod>>(removed => supervisor.Tell(new PodRemoved(PodSnapshot.RefOf(removed.Resource))));
         Receive<WatchSynced<V1Pod>>(synced =>
         {
             log.Info("Pod watch synced: {Count} pods on this node at resourceVersion {ResourceVersion}", synced.ObjectCount, synced.ResourceVersion);

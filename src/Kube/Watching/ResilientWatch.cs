@@ -22,9 +22,14 @@ public sealed record ResilientWatchOptions
 /// version reaches the consumer once, whatever happens to the connection.
 /// </summary>
 public sealed class ResilientWatch<T>(IWatchSource<T> source, ResilientWatchOptions? options = null) : IResourceWatch<T>
-    where T : IKubernetesObject<V1ObjectMeta>
+    where T : IKubernetesObject<V1ObjectMeta>, new()
 {
     private readonly ResilientWatchOptions options = options ?? new ResilientWatchOptions();
+
+    /// <summary>
+    /// The objects told, by uid, as their identity and version only: enough to skip a version already told and
+    /// to tell a removal that a relist finds. Keeping whole objects here would keep every one alive for good.
+    /// </summary>
     private readonly Dictionary<string, T> told = new(StringComparer.Ordinal);
 
     /// <summary>Runs until <paramref name="cancellation"/> fires; never throws otherwise.</summary>
@@ -126,7 +131,7 @@ public sealed class ResilientWatch<T>(IWatchSource<T> source, ResilientWatchOpti
             case WatchEventType.Added or WatchEventType.Modified when uid is not null:
                 if (!told.TryGetValue(uid, out var previous) || previous.Metadata.ResourceVersion != item.Metadata!.ResourceVersion)
                 {
-                    told[uid] = item;
+                    told[uid] = Identity(item);
                     emit(new ObjectUpserted<T>(item));
                 }
 
@@ -142,6 +147,17 @@ public sealed class ResilientWatch<T>(IWatchSource<T> source, ResilientWatchOpti
 
         return item.Metadata?.ResourceVersion;
     }
+
+    private static T Identity(T item) => new()
+    {
+        Metadata = new V1ObjectMeta
+        {
+            Name = item.Metadata.Name,
+            NamespaceProperty = item.Metadata.NamespaceProperty,
+            Uid = item.Metadata.Uid,
+            ResourceVersion = item.Metadata.ResourceVersion,
+        },
+    };
 
     private void Reconcile(IReadOnlyList<T> items, Action<WatchNotification<T>> emit)
     {
