@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using IstioPodNetwork.Actors.Pods;
@@ -11,9 +12,18 @@ namespace IstioPodNetwork.Actors.Ports;
 /// <summary>The real <see cref="IPodCapture"/>: src/Capture's parser, rule builder, netns finder and programmer.</summary>
 public sealed class NodeCapture(CaptureDefaults defaults, INetnsFinder finder, ICaptureProgrammer programmer) : IPodCapture
 {
+    private const int MaxSharedPlans = 64;
+
+    /// <summary>
+    /// Plans by fingerprint, so that pods asking for the same rules (most pods of a node) share one plan instead of
+    /// each keeping its own rules and their text for as long as it lives (~4 KB a pod). Bounded: when a node's pods
+    /// ask for more distinct rule sets than this, it starts over; plans in use stay with their pods.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, CapturePlan> sharedPlans = new(StringComparer.Ordinal);
+
     public CapturePlanning Plan(PodSnapshot pod) => CaptureSpecParser.Parse(pod.CaptureInput, defaults) switch
     {
-        CaptureParseResult.Accepted accepted => new CapturePlanning.Planned(new RuleSetPlan(RuleSetBuilder.Build(accepted.Spec))),
+        CaptureParseResult.Accepted accepted => new CapturePlanning.Planned(Shared(RuleSetPlan.Of(RuleSetBuilder.Build(accepted.Spec)))),
         CaptureParseResult.Rejected rejected => new CapturePlanning.Invalid([.. rejected.Errors.Select(e => e.ToString())]),
         _ => throw new InvalidOperationException("unknown parse result"),
     };
@@ -50,9 +60,31 @@ public sealed class NodeCapture(CaptureDefaults defaults, INetnsFinder finder, I
 
     private static RuleSet Rules(CapturePlan plan) => ((RuleSetPlan)plan).Rules;
 
-    /// <summary>A pod's rule set; its fingerprint is a hash of the exact restore text, so equal rules compare equal.</summary>
-    private sealed record RuleSetPlan(RuleSet Rules) : CapturePlan(Hash(Rules.ToRestoreText()), Rules.ToRestoreText())
+    private CapturePlan Shared(CapturePlan plan)
     {
+        if (sharedPlans.TryGetValue(plan.Fingerprint, out var shared))
+        {
+            return shared;
+        }
+
+        if (sharedPlans.Count >= MaxSharedPlans)
+        {
+            sharedPlans.Clear();
+        }
+
+        return sharedPlans.GetOrAdd(plan.Fingerprint, plan);
+    }
+
+    /// <summary>A pod's rule set; its fingerprint is a hash of the exact restore text, so equal rules compare equal.</summary>
+    private sealed record RuleSetPlan : CapturePlan
+    {
+        private RuleSetPlan(RuleSet rules, string text)
+            : base(Hash(text), text) => Rules = rules;
+
+        public RuleSet Rules { get; }
+
+        public static RuleSetPlan Of(RuleSet rules) => new(rules, rules.ToRestoreText());
+
         private static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
     }
 }
