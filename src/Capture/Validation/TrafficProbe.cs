@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -72,6 +73,8 @@ public static class TrafficProbe
 
     private const string StandInName = "ipnc-probe stand-in proxy";
 
+    private static readonly TimeSpan PortInUsePatience = TimeSpan.FromMilliseconds(500);
+
     private static readonly ProcessRunner Routes = new();
 
     public static Task<ProbeResult> RunAsync(OutboundProbe probe, CancellationToken cancellationToken = default) =>
@@ -83,6 +86,28 @@ public static class TrafficProbe
             ? new ProbeResult.NotRun(refusal)
             : await RunAsync(probe.PodNetns, probe.ProxyPort, probe.Tproxy, probe.CallerNetns, 0, 0, probe.PodEndpoint, probe.Timeout, cancellationToken);
 
+    /// <summary>
+    /// The stand-in proxy's listener. A port in use is looked at again for up to <see cref="PortInUsePatience"/>: a
+    /// stand-in closed a moment ago (the previous probe in this pod) stays listening for as long as some process
+    /// this one forked meanwhile has not yet reached exec, since the fork copied its descriptor. A proxy that is
+    /// really running there still holds the port after that.
+    /// </summary>
+    private static async Task<LandingListener> ListenAsProxyAsync(string podNetns, IPEndPoint endpoint, bool transparent, CancellationToken cancellationToken)
+    {
+        var patience = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return await LandingListener.StartAsync(podNetns, endpoint, StandInName, transparent);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && patience.Elapsed < PortInUsePatience)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
+            }
+        }
+    }
+
     private static async Task<ProbeResult> RunAsync(
         string podNetns, ushort proxyPort, bool transparent, string callerNetns, uint uid, uint gid, IPEndPoint destination, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -90,7 +115,7 @@ public static class TrafficProbe
         LandingListener proxy;
         try
         {
-            proxy = await LandingListener.StartAsync(podNetns, new IPEndPoint(any, proxyPort), StandInName, transparent);
+            proxy = await ListenAsProxyAsync(podNetns, new IPEndPoint(any, proxyPort), transparent, cancellationToken);
         }
         catch (NetnsUnavailableException e)
         {
