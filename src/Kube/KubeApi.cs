@@ -75,23 +75,27 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
     }
 
     /// <summary>
-    /// ": " and the message of the Status the server answered an error with, which says what it refused (the user and
-    /// verb RBAC denied, the object that is missing); empty when there is none or it only repeats <paramref name="reasonPhrase"/>.
+    /// An error answer as "HTTP 403 Forbidden: …", ending with the message of the Status the server sent, which says
+    /// what it refused (the user and verb RBAC denied, the object that is missing), unless there is none or it only
+    /// repeats the reason phrase.
     /// </summary>
-    public static string ServerSays(string? reasonPhrase, string? content)
+    public static string DescribeError(HttpResponseMessageWrapper? response)
     {
-        if (string.IsNullOrEmpty(content))
+        var status = $"HTTP {(int?)response?.StatusCode} {response?.ReasonPhrase}";
+        if (string.IsNullOrEmpty(response?.Content))
         {
-            return string.Empty;
+            return status;
         }
 
         try
         {
-            return JsonSerializer.Deserialize<V1Status>(content, Json)?.Message is { Length: > 0 } message && message != reasonPhrase ? ": " + message : string.Empty;
+            return JsonSerializer.Deserialize<V1Status>(response.Content, Json)?.Message is { Length: > 0 } message && message != response.ReasonPhrase
+                ? $"{status}: {message}"
+                : status;
         }
         catch (JsonException)
         {
-            return string.Empty;
+            return status;
         }
     }
 
@@ -147,10 +151,10 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
             return;
         }
 
-        var content = await response.Content.ReadAsStringAsync(cancellation);
-        throw new HttpOperationException($"{request.Method} {request.RequestUri?.AbsolutePath}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}{ServerSays(response.ReasonPhrase, content)}")
+        var answer = new HttpResponseMessageWrapper(response, await response.Content.ReadAsStringAsync(cancellation));
+        throw new HttpOperationException($"{request.Method} {request.RequestUri?.AbsolutePath}: {DescribeError(answer)}")
         {
-            Response = new HttpResponseMessageWrapper(response, content),
+            Response = answer,
         };
     }
 }

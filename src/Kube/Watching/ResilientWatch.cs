@@ -113,7 +113,7 @@ public sealed class ResilientWatch<T>(IWatchSource<T> source, ResilientWatchOpti
 
     private static string Describe(Exception? error) => error switch
     {
-        HttpOperationException h => $"HTTP {(int?)h.Response?.StatusCode} {h.Response?.ReasonPhrase}{KubeApi.ServerSays(h.Response?.ReasonPhrase, h.Response?.Content)}",
+        HttpOperationException h => KubeApi.DescribeError(h.Response),
         KubernetesException k => $"{k.Status?.Code} {k.Status?.Reason}: {k.Status?.Message}",
         OperationCanceledException => "no answer within the watch timeout",
         null => "unknown error",
