@@ -56,6 +56,7 @@ public static class ClusterFormation
                 },
                 autoStart: false)
             .AddHocon(KubernetesPeerDiscovery.Hocon, HoconAddMode.Prepend)
+            .AddHocon($"akka.management.cluster.bootstrap.join-decider.class = \"{typeof(RolloutJoinDecider).AssemblyQualifiedName}\"", HoconAddMode.Prepend)
             .AddStartup(async (system, _) =>
             {
                 system.RegisterExtension(new PeerSearchProvider(new PeerSearch(api, PeerSearch.NamespaceOf(formation.Namespace), formation.Selector)));

@@ -22,7 +22,7 @@ internal sealed record DeployFacts(
             container.Str("image"),
             [.. container.Items("ports").Select(p => $"{p.Str("name")}={p.Str("containerPort")}/{p.Str("protocol")}")],
             [.. container.Items("env").Select(e => e.Str("name")!)],
-            [.. documents.OfKind("ClusterRole").Items("rules").Select(r => $"{List(r, "apiGroups")} {List(r, "resources")} {List(r, "resourceNames")} {List(r, "verbs")}")],
+            [.. new[] { "ClusterRole", "Role" }.SelectMany(kind => documents.OfKind(kind).Items("rules").Select(r => $"{kind}: {List(r, "apiGroups")} {List(r, "resources")} {List(r, "resourceNames")} {List(r, "verbs")}"))],
             [.. container.Items("volumeMounts").Select(m => $"{volumes[m.Str("name")!].Str("hostPath", "path")} ({volumes[m.Str("name")!].Str("hostPath", "type")}) at {m.Str("mountPath")}{(m.Str("readOnly") == "true" ? " read-only" : string.Empty)}")],
             [.. container.Items("securityContext", "capabilities", "drop").Select(c => "drop " + Scalar(c)), .. container.Items("securityContext", "capabilities", "add").Select(c => "add " + Scalar(c))],
             [.. new[] { "livenessProbe", "readinessProbe" }.Select(p => $"{p} {container.Str(p, "httpGet", "path")} on {container.Str(p, "httpGet", "port")}")],

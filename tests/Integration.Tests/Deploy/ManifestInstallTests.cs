@@ -38,6 +38,8 @@ public sealed class ManifestInstallTests(ITestOutputHelper output) : IAsyncLifet
                 $"serviceaccount/{Namespace} created",
                 $"clusterrole.rbac.authorization.k8s.io/{Namespace} created",
                 $"clusterrolebinding.rbac.authorization.k8s.io/{Namespace} created",
+                $"role.rbac.authorization.k8s.io/{Namespace} created",
+                $"rolebinding.rbac.authorization.k8s.io/{Namespace} created",
                 $"daemonset.apps/{Namespace} created",
             ],
             first);
@@ -59,7 +61,7 @@ public sealed class ManifestInstallTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal(pods.Select(p => "pod/" + p.Name()).Order(), selected.Order());
 
         var second = Lines(await kubectl.OkAsync("apply", "-f", DeployFiles.ManifestsDirectory));
-        Assert.Equal(5, second.Count);
+        Assert.Equal(7, second.Count);
         Assert.All(second, line => Assert.EndsWith(" unchanged", line, StringComparison.Ordinal));
         var after = KubernetesJson.Deserialize<V1PodList>(await kubectl.OkAsync("get", "pods", "-n", Namespace, "-o", "json")).Items;
         Assert.Equal(pods.Select(p => p.Uid()).Order(), after.Select(p => p.Uid()).Order());

@@ -23,6 +23,23 @@ public sealed class ManifestWiringTests
     }
 
     [Fact]
+    public void The_Role_in_the_agents_namespace_lets_their_ServiceAccount_read_their_own_DaemonSet_only()
+    {
+        var account = Manifests.OfKind("ServiceAccount");
+        var daemonSet = Manifests.OfKind("DaemonSet");
+        var role = Manifests.OfKind("Role");
+        var binding = Manifests.OfKind("RoleBinding");
+        var subject = Assert.Single(binding.Items("subjects"));
+
+        Assert.Equal(("ServiceAccount", account.Str("metadata", "name"), account.Str("metadata", "namespace")), (subject.Str("kind"), subject.Str("name"), subject.Str("namespace")));
+        Assert.Equal(("Role", role.Str("metadata", "name")), (binding.Str("roleRef", "kind"), binding.Str("roleRef", "name")));
+        Assert.Equal(daemonSet.Str("metadata", "namespace"), role.Str("metadata", "namespace"));
+        Assert.Equal(daemonSet.Str("metadata", "namespace"), binding.Str("metadata", "namespace"));
+        var rule = Assert.Single(role.Items("rules"));
+        Assert.Equal([daemonSet.Str("metadata", "name")], rule.Items("resourceNames").Select(n => ((YamlScalarNode)n).Value));
+    }
+
+    [Fact]
     public void The_DaemonSet_selects_its_own_pods_and_the_agents_discover_each_other_by_that_selector()
     {
         var daemonSet = Manifests.OfKind("DaemonSet");

@@ -6,6 +6,9 @@ namespace IstioPodNetwork.Integration.Tests.Support;
 /// <summary>The multi-node harness (tests/Shared/Cluster) as the cluster tests run it: fast cluster timings, fast pod retries, agents' lines in the test output.</summary>
 public static class ClusterUnderTest
 {
-    public static Task<AgentCluster> StartAsync(int nodes, ITestOutputHelper output) =>
-        AgentCluster.StartAsync(new AgentClusterOptions { Nodes = nodes, AgentArguments = NodeUnderTest.FastRetries }, XunitLog.To(output));
+    public static Task<AgentCluster> StartAsync(int nodes, ITestOutputHelper output, TimeSpan? stableMargin = null)
+    {
+        var options = new AgentClusterOptions { Nodes = nodes, AgentArguments = NodeUnderTest.FastRetries };
+        return AgentCluster.StartAsync(stableMargin is { } margin ? options with { StableMargin = margin } : options, XunitLog.To(output));
+    }
 }

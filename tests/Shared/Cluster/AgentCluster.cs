@@ -24,6 +24,9 @@ public sealed record AgentClusterOptions
 
     /// <summary>Given to every agent after the harness's own arguments.</summary>
     public IReadOnlyList<string> AgentArguments { get; init; } = [];
+
+    /// <summary>How long, with <see cref="FastClusterTimings"/>, bootstrap's set of found agents must stay unchanged before a cluster may form without them all.</summary>
+    public TimeSpan StableMargin { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>
@@ -53,7 +56,6 @@ public sealed class AgentCluster : IAsyncDisposable
         akka.cluster.gossip-interval = 500ms
         akka.cluster.singleton.hand-over-retry-interval = 500ms
         akka.cluster.distributed-data.gossip-interval = 500ms
-        akka.management.cluster.bootstrap.contact-point-discovery.stable-margin = 1s
         akka.management.cluster.bootstrap.contact-point-discovery.interval = 500ms
         akka.management.cluster.bootstrap.contact-point.probe-interval = 500ms
         """;
@@ -118,7 +120,9 @@ public sealed class AgentCluster : IAsyncDisposable
             });
             var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
             cluster = new AgentCluster(sim, client, bridge, gateway, directory, options, log);
-            await File.WriteAllTextAsync(cluster.OverrideFile, FastClusterHocon);
+            await File.WriteAllTextAsync(
+                cluster.OverrideFile,
+                FastClusterHocon + $"\nakka.management.cluster.bootstrap.contact-point-discovery.stable-margin = {Text((int)options.StableMargin.TotalMilliseconds)}ms\n");
             await cluster.DeployAgentDaemonSetAsync();
             if (options.StartAgents)
             {
