@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text;
+using IstioPodNetwork.Integration.Tests.Support;
+using IstioPodNetwork.KubeSim;
+using IstioPodNetwork.Testing;
+using Xunit.Abstractions;
+
+namespace IstioPodNetwork.Integration.Tests.Agent;
+
+/// <summary>
+/// The agent configured as the DaemonSet runs it: no kubeconfig, the API named by KUBERNETES_SERVICE_HOST and
+/// _PORT, the service account's token and CA in /var/run/secrets/kubernetes.io/serviceaccount. The agent runs in a
+/// mount namespace of its own, where a tmpfs over /run holds those files: nothing on the machine changes.
+/// </summary>
+public sealed class InClusterConfigTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Node = "node-a";
+    private const string ServiceAccountDirectory = "/run/secrets/kubernetes.io/serviceaccount";
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    private readonly string secrets = Directory.CreateTempSubdirectory("ipnc-incluster-").FullName;
+    private KubeSimServer sim = null!;
+    private ChildProcess mountNamespace = null!;
+
+    public async Task InitializeAsync()
+    {
+        Root.Require("the agent runs in a mount namespace of its own");
+        sim = await KubeSimServer.StartAsync(new KubeSimOptions { Nodes = [Node], Tls = true });
+        await File.WriteAllTextAsync(Path.Combine(secrets, "ca.crt"), CertificateAuthorityOf(sim.KubeconfigPath));
+        await File.WriteAllTextAsync(Path.Combine(secrets, "namespace"), "istio-pod-network-controller");
+
+        mountNamespace = ChildProcess.Start("unshare", ["--mount", "--propagation", "private", "sleep", "infinity"], XunitLog.To(output), label: "mount-ns");
+        var ours = ResolveLink("/proc/self/ns/mnt");
+        // Until unshare has run, the process is still in this machine's mount namespace: mounting there would hide /run.
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(ResolveLink($"/proc/{mountNamespace.Id}/ns/mnt") is { } theirs && theirs != ours),
+            TimeSpan.FromSeconds(10),
+            "the helper in a mount namespace of its own");
+        await InMountNamespaceAsync("mount", "-t", "tmpfs", "tmpfs", "/run");
+        await InMountNamespaceAsync("mkdir", "-p", ServiceAccountDirectory);
+        await InMountNamespaceAsync("mount", "--bind", secrets, ServiceAccountDirectory);
+    }
+
+    public async Task DisposeAsync()
+    {
+        // The mounts go with the namespace's last process.
+        await mountNamespace.DisposeAsync();
+        await sim.DisposeAsync();
+        Directory.Delete(secrets, recursive: true);
+    }
+
+    [Fact]
+    public async Task With_the_service_accounts_token_and_CA_and_no_kubeconfig_the_agent_reaches_the_API_and_becomes_ready()
+    {
+        await File.WriteAllTextAsync(Path.Combine(secrets, "token"), sim.Token);
+        var healthPort = FreePort.Next();
+        await using var agent = StartAgent(healthPort);
+        using var http = new HttpClient();
+
+        // Ready means the pod and namespace watches synced: KubeSim over TLS answers only requests carrying its token.
+        await Eventually.HoldsAsync(
+            async () => (await http.GetAsync(new Uri($"http://127.0.0.1:{healthPort}/readyz"))).IsSuccessStatusCode,
+            Bound,
+            "the agent reporting ready");
+        Assert.DoesNotContain(agent.Lines, l => l.Contains("Unauthorized", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_token_the_API_does_not_accept_is_reported_with_the_servers_answer()
+    {
+        await File.WriteAllTextAsync(Path.Combine(secrets, "token"), "not-" + sim.Token);
+        await using var agent = StartAgent(FreePort.Next());
+
+        await agent.WaitForLineAsync(l => l.Contains("HTTP 401 Unauthorized", StringComparison.Ordinal), Bound, "the API's refusal in the agent's log");
+    }
+
+    private ChildProcess StartAgent(int healthPort) =>
+        ChildProcess.Start(
+            "nsenter",
+            [
+                "--target", Text(mountNamespace.Id), "--mount", "--", Binaries.Ipnc, "agent", "--node-name", Node,
+                "--remoting-host", "127.0.0.1", "--remoting-port", Text(FreePort.Next()),
+                "--health-host", "127.0.0.1", "--health-port", Text(healthPort), "--command-port", Text(FreePort.Next()),
+            ],
+            XunitLog.To(output),
+            new Dictionary<string, string?>
+            {
+                ["KUBERNETES_SERVICE_HOST"] = sim.Url.Host,
+                ["KUBERNETES_SERVICE_PORT"] = Text(sim.Url.Port),
+                ["KUBECONFIG"] = null,
+                ["IPNC_KUBECONFIG"] = null,
+            },
+            label: Node);
+
+    private Task<string> InMountNamespaceAsync(params string[] command) =>
+        Shell.RunAsync(["nsenter", "--target", Text(mountNamespace.Id), "--mount", "--", .. command]);
+
+    /// <summary>The PEM of the CA KubeSim's kubeconfig trusts (certificate-authority-data).</summary>
+    private static string CertificateAuthorityOf(string kubeconfigPath)
+    {
+        const string Key = "certificate-authority-data:";
+        var line = File.ReadLines(kubeconfigPath).Select(l => l.Trim()).Single(l => l.StartsWith(Key, StringComparison.Ordinal));
+        return Encoding.ASCII.GetString(Convert.FromBase64String(line[Key.Length..].Trim()));
+    }
+
+    private static string? ResolveLink(string path) => new FileInfo(path).LinkTarget;
+
+    private static string Text(int number) => number.ToString(CultureInfo.InvariantCulture);
+}
