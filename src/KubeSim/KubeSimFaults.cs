@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using IstioPodNetwork.KubeSim.Store;
 
 namespace IstioPodNetwork.KubeSim;
@@ -13,6 +14,7 @@ public sealed class KubeSimFaults
     private int failuresLeft;
     private int failureStatus;
     private long latencyTicks;
+    private readonly ConcurrentDictionary<string, bool> forbidden = new(StringComparer.Ordinal);
 
     internal KubeSimFaults(ObjectStore store) => this.store = store;
 
@@ -51,12 +53,22 @@ public sealed class KubeSimFaults
         }
     }
 
-    /// <summary>Removes every pending failure and the latency.</summary>
+    /// <summary>
+    /// Refuses every request for <paramref name="resource"/>, named as RBAC names it ("daemonsets.apps"; "pods" for
+    /// the core group), with 403 Forbidden and the message the API server's RBAC gives: as when the client's roles
+    /// lack the rule.
+    /// </summary>
+    public void Forbid(string resource) => forbidden[resource] = true;
+
+    /// <summary>Removes every pending failure, forbidden resource and the latency.</summary>
     public void Reset()
     {
         FailNextRequests(0, 500);
+        forbidden.Clear();
         Latency = TimeSpan.Zero;
     }
+
+    internal bool IsForbidden(ResourceType type) => forbidden.ContainsKey(type.GroupResource);
 
     internal bool TryTakeFailure(out int status)
     {

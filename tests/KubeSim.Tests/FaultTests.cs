@@ -51,6 +51,42 @@ public sealed class FaultTests() : SimulatorTestBase(new KubeSimOptions())
     }
 
     [Fact]
+    public async Task A_forbidden_resource_is_refused_as_RBAC_refuses_it_and_other_resources_are_served()
+    {
+        await Client.AppsV1.CreateNamespacedDaemonSetAsync(
+            new V1DaemonSet
+            {
+                Metadata = new V1ObjectMeta { Name = "agents" },
+                Spec = new V1DaemonSetSpec
+                {
+                    Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "agent" } },
+                    Template = new V1PodTemplateSpec
+                    {
+                        Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = "agent" } },
+                        Spec = new V1PodSpec { Containers = [new V1Container { Name = "agent", Image = "ipnc:1" }] },
+                    },
+                },
+            },
+            "default");
+
+        Sim.Faults.Forbid("daemonsets.apps");
+
+        var get = await Assert.ThrowsAsync<HttpOperationException>(() => Client.AppsV1.ReadNamespacedDaemonSetAsync("agents", "default"));
+        var list = await Assert.ThrowsAsync<HttpOperationException>(() => Client.AppsV1.ListDaemonSetForAllNamespacesAsync());
+        Assert.Equal(HttpStatusCode.Forbidden, get.Response.StatusCode);
+        Assert.Equal(
+            "daemonsets.apps \"agents\" is forbidden: User \"kubesim\" cannot get resource \"daemonsets\" in API group \"apps\" in the namespace \"default\"",
+            JsonNode.Parse(get.Response.Content)!["message"]!.GetValue<string>());
+        Assert.Equal(
+            "daemonsets.apps is forbidden: User \"kubesim\" cannot list resource \"daemonsets\" in API group \"apps\" at the cluster scope",
+            JsonNode.Parse(list.Response.Content)!["message"]!.GetValue<string>());
+        Assert.NotNull(await Client.CoreV1.ReadNamespaceAsync("default"));
+
+        Sim.Faults.Reset();
+        Assert.Equal("agents", (await Client.AppsV1.ReadNamespacedDaemonSetAsync("agents", "default")).Metadata.Name);
+    }
+
+    [Fact]
     public async Task Failing_the_next_requests_answers_exactly_that_many_with_the_status_and_its_Status_body()
     {
         Sim.Faults.FailNextRequests(2, 503);

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using IstioPodNetwork.KubeSim.Hosting;
 using IstioPodNetwork.KubeSim.Patching;
 using IstioPodNetwork.KubeSim.Store;
 using Microsoft.AspNetCore.Http;
@@ -47,6 +48,11 @@ internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults
             if (faults.TryTakeFailure(out var status))
             {
                 throw ApiException.Injected(status);
+            }
+
+            if (request.Target is { } target && faults.IsForbidden(target.Type))
+            {
+                throw ApiException.NotAllowed(target.Type, request.Verb, target.Namespace, target.Name, Kubeconfig.Name);
             }
 
             await DispatchAsync(context, request);
