@@ -22,6 +22,7 @@ public sealed class RolloutJoinDecider : LowestAddressJoinDecider
 
     private readonly ActorSystem system;
     private bool wholeRolloutSeen;
+    private bool askFailedBefore;
 
     /// <summary>Made by Akka Cluster Bootstrap (join-decider.class), after the agent registered its <see cref="PeerSearch"/>.</summary>
     public RolloutJoinDecider(ActorSystem system, ClusterBootstrapSettings settings)
@@ -67,7 +68,13 @@ public sealed class RolloutJoinDecider : LowestAddressJoinDecider
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            Log.Warning("Could not read how many agents the DaemonSet wants ({0}); waiting out the stable margin", e.Message);
+            // Once is enough to point at the cause (RBAC without the Role, say); the margin then applies as in Akka.
+            if (!askFailedBefore)
+            {
+                Log.Warning("Could not read how many agents the DaemonSet wants ({0}); waiting out the stable margin", e.Message);
+                askFailedBefore = true;
+            }
+
             return false;
         }
     }
