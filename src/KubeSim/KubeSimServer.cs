@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using IstioPodNetwork.KubeSim.Api;
+using IstioPodNetwork.KubeSim.Auth;
 using IstioPodNetwork.KubeSim.Hosting;
 using IstioPodNetwork.KubeSim.Net;
 using IstioPodNetwork.KubeSim.Sandbox;
@@ -53,6 +54,9 @@ public sealed class KubeSimServer : IAsyncDisposable
         ClusterCidr = clusterCidr;
     }
 
+    private Identities? identities;
+    private string? authorityPem;
+
     /// <summary>http://address:port of the API.</summary>
     public Uri Url { get; }
 
@@ -61,6 +65,18 @@ public sealed class KubeSimServer : IAsyncDisposable
 
     /// <summary>A kubeconfig pointing at <see cref="Url"/> (context "kubesim", namespace default).</summary>
     public string KubeconfigPath { get; }
+
+    /// <summary>
+    /// Writes a kubeconfig like <see cref="KubeconfigPath"/> that acts as service account <paramref name="name"/> of
+    /// namespace <paramref name="ns"/>: allowed only what the Roles and ClusterRoles bound to it grant (over TLS,
+    /// where tokens are checked), as a pod running under that account is.
+    /// </summary>
+    public async Task<string> WriteServiceAccountKubeconfigAsync(string ns, string name, string path)
+    {
+        var issuer = identities ?? throw new InvalidOperationException("service-account identities need TLS (KubeSimOptions.Tls, --tls): over plain HTTP no token is checked");
+        await File.WriteAllTextAsync(path, Kubeconfig.Render(Url, issuer.IssueServiceAccountToken(ns, name), authorityPem));
+        return path;
+    }
 
     public KubeSimFaults Faults { get; }
 
@@ -126,7 +142,8 @@ public sealed class KubeSimServer : IAsyncDisposable
         builder.Services.AddRouting();
         var app = builder.Build();
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var api = new ApiHandler(registry, faults, requests, certificate is null ? null : token, options.BookmarkInterval, logger, stopping.Token);
+        var identities = certificate is null ? null : new Identities(token);
+        var api = new ApiHandler(registry, faults, requests, identities, options.BookmarkInterval, logger, stopping.Token);
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/kubesim"), admin =>
         {
             admin.Use(AdminEndpoints.HandleErrorsAsync);
@@ -149,7 +166,11 @@ public sealed class KubeSimServer : IAsyncDisposable
             }
 
             await File.WriteAllTextAsync(kubeconfigPath, Kubeconfig.Render(url, token, certificate?.AuthorityPem), cancellationToken);
-            sim = new KubeSimServer(app, store, simulator, requests, faults, stopping, url, token, Path.GetFullPath(kubeconfigPath), temporary, prefix, network.Cluster.ToString());
+            sim = new KubeSimServer(app, store, simulator, requests, faults, stopping, url, token, Path.GetFullPath(kubeconfigPath), temporary, prefix, network.Cluster.ToString())
+            {
+                identities = identities,
+                authorityPem = certificate?.AuthorityPem,
+            };
             foreach (var node in options.Nodes)
             {
                 await sim.RegisterNodeAsync(node, cancellationToken: cancellationToken);

@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using IstioPodNetwork.KubeSim.Hosting;
+using IstioPodNetwork.KubeSim.Auth;
 using IstioPodNetwork.KubeSim.Patching;
 using IstioPodNetwork.KubeSim.Store;
 using Microsoft.AspNetCore.Http;
@@ -19,9 +19,10 @@ namespace IstioPodNetwork.KubeSim.Api;
 /// answering errors with Status objects. Every request is counted; over TLS it is authenticated; fault injection (latency, failed
 /// requests) is applied next.
 /// </summary>
-internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults, RequestCounter requests, string? token, TimeSpan bookmarkInterval, ILogger logger, CancellationToken stopping)
+internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults, RequestCounter requests, Identities? identities, TimeSpan bookmarkInterval, ILogger logger, CancellationToken stopping)
 {
     private static readonly byte[] ItemsSeparator = ","u8.ToArray();
+    private readonly RbacAuthorizer rbac = new(registry.Store);
     private static readonly FrozenSet<string> PublicPaths = FrozenSet.Create(StringComparer.Ordinal, "/version", "/healthz", "/livez", "/readyz");
 
     public async Task HandleAsync(HttpContext context)
@@ -35,10 +36,7 @@ internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults
 
         try
         {
-            if (!Authenticated(context.Request))
-            {
-                throw ApiException.Unauthorized();
-            }
+            var identity = Authenticate(context.Request) ?? throw ApiException.Unauthorized();
 
             if (faults.Latency > TimeSpan.Zero)
             {
@@ -50,9 +48,9 @@ internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults
                 throw ApiException.Injected(status);
             }
 
-            if (request.Target is { } target && faults.IsForbidden(target.Type))
+            if (request.Target is { } target && (faults.IsForbidden(target.Type) || (identity.IsServiceAccount && !rbac.Allows(identity, request.Verb, target))))
             {
-                throw ApiException.NotAllowed(target.Type, request.Verb, target.Namespace, target.Name, Kubeconfig.Name);
+                throw ApiException.NotAllowed(target.Type, request.Verb, target.Namespace, target.Name, identity.User);
             }
 
             await DispatchAsync(context, request);
@@ -73,22 +71,15 @@ internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults
     }
 
     /// <summary>
-    /// As kube-apiserver's secure port: a request must carry the bearer token of KubeSim's kubeconfig, except for the
-    /// version and health paths that Kubernetes' default RBAC lets anyone read, and KubeSim's own /kubesim control
-    /// paths. Without a token (plain HTTP) nothing is checked, as on the API server's old insecure port; kubectl
-    /// sends no token over plain HTTP anyway.
+    /// As kube-apiserver's secure port: a request must carry the bearer token of KubeSim's kubeconfig or of a
+    /// service account KubeSim issued, except for the version and health paths that Kubernetes' default RBAC lets
+    /// anyone read, and KubeSim's own /kubesim control paths. Without identities (plain HTTP) nothing is checked, as
+    /// on the API server's old insecure port; kubectl sends no token over plain HTTP anyway.
     /// </summary>
-    private bool Authenticated(HttpRequest request)
-    {
-        if (token is null || PublicPaths.Contains(request.Path.Value ?? string.Empty) || request.Path.StartsWithSegments("/kubesim"))
-        {
-            return true;
-        }
-
-        var expected = Encoding.ASCII.GetBytes("Bearer " + token);
-        var given = Encoding.ASCII.GetBytes(request.Headers.Authorization.ToString());
-        return CryptographicOperations.FixedTimeEquals(expected, given);
-    }
+    private Identity? Authenticate(HttpRequest request) =>
+        identities is null || PublicPaths.Contains(request.Path.Value ?? string.Empty) || request.Path.StartsWithSegments("/kubesim")
+            ? Identity.Admin
+            : identities.Identify(request.Headers.Authorization.ToString());
 
     public static async Task WriteErrorAsync(HttpContext context, ApiException error)
     {
