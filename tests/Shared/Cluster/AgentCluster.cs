@@ -38,8 +38,9 @@ public sealed record AgentClusterOptions
 /// </summary>
 public sealed class AgentCluster : IAsyncDisposable
 {
-    /// <summary>Where deploy/manifests installs the agents, and the selector its DaemonSet gives them.</summary>
+    /// <summary>Where deploy/manifests installs the agents, the ServiceAccount they run as, and the selector its DaemonSet gives them.</summary>
     public const string AgentNamespace = "istio-pod-network-controller";
+    public const string ServiceAccount = "istio-pod-network-controller";
     public const string Selector = "app.kubernetes.io/name=istio-pod-network-controller,app.kubernetes.io/instance=istio-pod-network-controller";
     public const int RemotingPort = 4053;
     public const int ManagementPort = 8558;
@@ -93,6 +94,9 @@ public sealed class AgentCluster : IAsyncDisposable
 
     private string OverrideFile => Path.Combine(directory, "fast-cluster.conf");
 
+    /// <summary>What the agents talk to the API with: the token of the manifests' ServiceAccount, so they may do only what the manifests' RBAC grants.</summary>
+    private string AgentKubeconfig => Path.Combine(directory, "agent-kubeconfig");
+
     /// <summary>Makes the bridge, KubeSim and its node netns, installs the shipped manifests and (unless told not to) starts every agent.</summary>
     public static async Task<AgentCluster> StartAsync(AgentClusterOptions options, Action<string>? log)
     {
@@ -124,6 +128,7 @@ public sealed class AgentCluster : IAsyncDisposable
                 cluster.OverrideFile,
                 FastClusterHocon + $"\nakka.management.cluster.bootstrap.contact-point-discovery.stable-margin = {Text((int)options.StableMargin.TotalMilliseconds)}ms\n");
             await cluster.DeployAgentDaemonSetAsync();
+            await sim.WriteServiceAccountKubeconfigAsync(AgentNamespace, ServiceAccount, cluster.AgentKubeconfig);
             if (options.StartAgents)
             {
                 foreach (var node in cluster.Nodes)
@@ -312,7 +317,7 @@ public sealed class AgentCluster : IAsyncDisposable
             "ip",
             [
                 "netns", "exec", simulated.NetnsName!, Binaries.Ipnc, "agent",
-                "--node-name", node, "--kubeconfig", Sim.KubeconfigPath, .. timings,
+                "--node-name", node, "--kubeconfig", AgentKubeconfig, .. timings,
                 "--remoting-host", address, "--remoting-port", Text(RemotingPort), "--management-port", Text(ManagementPort),
                 "--health-host", "0.0.0.0", "--health-port", Text(HealthPort), "--command-port", Text(CommandPort),
                 "--discovery", "kubernetes", "--discovery-namespace", AgentNamespace, "--discovery-selector", Selector,
