@@ -35,6 +35,11 @@ public sealed class SandboxTests
         var addresses = await HostTools.RunAsync("ip", "-n", sandbox.NetnsName!, "-4", "-o", "addr", "show", "dev", "eth0");
         Assert.Contains($"inet {running.Status.PodIP}/24", addresses, StringComparison.Ordinal);
         Assert.Contains($"default via {sim.Nodes[0].Gateway}", await HostTools.RunAsync("ip", "-n", sandbox.NetnsName!, "route"), StringComparison.Ordinal);
+        Assert.Contains("state UP", await HostTools.RunAsync("ip", "-n", sandbox.NetnsName!, "-o", "link", "show", "dev", "eth0"), StringComparison.Ordinal);
+        Assert.Contains("<LOOPBACK,UP,LOWER_UP>", await HostTools.RunAsync("ip", "-n", sandbox.NetnsName!, "-o", "link", "show", "dev", "lo"), StringComparison.Ordinal);
+        var nodeEnd = await HostTools.RunAsync("ip", "-n", sim.Nodes[0].NetnsName!, "-o", "link", "show", "master", "cbr0");
+        Assert.Contains("state UP", nodeEnd, StringComparison.Ordinal);
+        Assert.Contains("veth", nodeEnd, StringComparison.Ordinal);
 
         var pid = sandbox.Pid!.Value;
         Assert.Equal(await HostTools.NetnsInodeAsync(sandbox.NetnsPath!), await HostTools.NetnsInodeAsync($"/proc/{pid}/ns/net"));

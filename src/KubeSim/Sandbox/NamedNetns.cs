@@ -16,6 +16,9 @@ internal static partial class NamedNetns
     private const ulong MountBind = 0x1000;
     private const int MountDetach = 2;
 
+    /// <summary>Where netns <paramref name="name"/> is bind-mounted, as `ip netns` names it.</summary>
+    public static string PathOf(string name) => Path.Combine(NetnsDirectory, name);
+
     /// <summary>Makes /run/netns/<paramref name="name"/> and starts <paramref name="sandboxProcess"/> in it.</summary>
     /// <remarks>Whatever fails (the name is taken, unshare or mount is refused, the process cannot start), nothing is left behind.</remarks>
     public static Task<Process> CreateAsync(string name, ProcessStartInfo sandboxProcess)
@@ -25,7 +28,7 @@ internal static partial class NamedNetns
         {
             try
             {
-                completion.SetResult(CreateOnThisThread(Path.Combine(NetnsDirectory, name), sandboxProcess));
+                completion.SetResult(CreateOnThisThread(PathOf(name), sandboxProcess));
             }
             catch (Exception e)
             {

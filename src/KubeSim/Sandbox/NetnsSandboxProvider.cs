@@ -75,14 +75,14 @@ internal sealed class NetnsSandboxProvider(string prefix, string cgroupMount, IR
         var joined = Task.Run(() => JoinCgroups(directories, process.Id), CancellationToken.None);
         try
         {
-            await Command.IpBatchAsync(
-                plan.Node.NetnsName!,
-                [$"link add {hostVeth} type veth peer name eth0 netns {netns}", $"link set {hostVeth} master {NodeBridge} up"],
-                cancellationToken);
-            await Command.IpBatchAsync(
-                netns,
-                ["link set lo up", $"addr add {plan.PodIp}/{plan.PrefixLength} dev eth0", "link set eth0 up", $"route add default via {plan.Node.Gateway}"],
-                cancellationToken);
+            await Rtnetlink.RunInAsync(plan.Node.NetnsName!, node => node.AddVethPair(hostVeth, NodeBridge, "eth0", netns));
+            await Rtnetlink.RunInAsync(netns, pod =>
+            {
+                pod.SetUp("lo");
+                pod.AddAddress("eth0", plan.PodIp, plan.PrefixLength);
+                pod.SetUp("eth0");
+                pod.AddDefaultRoute(plan.Node.Gateway);
+            });
             await joined;
         }
         catch
