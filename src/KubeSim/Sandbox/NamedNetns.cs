@@ -21,27 +21,8 @@ internal static partial class NamedNetns
 
     /// <summary>Makes /run/netns/<paramref name="name"/> and starts <paramref name="sandboxProcess"/> in it.</summary>
     /// <remarks>Whatever fails (the name is taken, unshare or mount is refused, the process cannot start), nothing is left behind.</remarks>
-    public static Task<Process> CreateAsync(string name, ProcessStartInfo sandboxProcess)
-    {
-        var completion = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                completion.SetResult(CreateOnThisThread(PathOf(name), sandboxProcess));
-            }
-            catch (Exception e)
-            {
-                completion.SetException(e);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "netns-add",
-        };
-        thread.Start();
-        return completion.Task;
-    }
+    public static Task<Process> CreateAsync(string name, ProcessStartInfo sandboxProcess) =>
+        ThrowawayThread.RunAsync("netns-add", () => CreateOnThisThread(PathOf(name), sandboxProcess));
 
     /// <summary>Runs on a thread of its own that ends right after: it is left in the new netns.</summary>
     private static Process CreateOnThisThread(string path, ProcessStartInfo sandboxProcess)

@@ -51,43 +51,27 @@ internal sealed partial class Rtnetlink : IDisposable
     }
 
     /// <summary>Runs <paramref name="requests"/> with a socket of netns <paramref name="name"/>, on a thread of its own that joins it and ends after.</summary>
-    public static Task RunInAsync(string name, Action<Rtnetlink> requests)
-    {
-        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
+    public static Task RunInAsync(string name, Action<Rtnetlink> requests) =>
+        ThrowawayThread.RunAsync("rtnetlink", () =>
         {
-            try
+            using (var handle = File.OpenHandle(NamedNetns.PathOf(name)))
             {
-                using (var handle = File.OpenHandle(NamedNetns.PathOf(name)))
+                if (SetNamespace(handle.DangerousGetHandle().ToInt32(), CloneNewNet) != 0)
                 {
-                    if (SetNamespace(handle.DangerousGetHandle().ToInt32(), CloneNewNet) != 0)
-                    {
-                        throw new InvalidOperationException($"joining netns {name} failed: {Marshal.GetLastPInvokeErrorMessage()}");
-                    }
+                    throw new InvalidOperationException($"joining netns {name} failed: {Marshal.GetLastPInvokeErrorMessage()}");
                 }
-
-                var socket = OpenSocket(NetlinkFamily, RawSocket | CloseOnExec, RouteProtocol);
-                if (socket < 0)
-                {
-                    throw new InvalidOperationException($"opening a netlink socket in netns {name} failed: {Marshal.GetLastPInvokeErrorMessage()}");
-                }
-
-                using var netlink = new Rtnetlink(socket, name);
-                requests(netlink);
-                completion.SetResult();
             }
-            catch (Exception e)
+
+            var socket = OpenSocket(NetlinkFamily, RawSocket | CloseOnExec, RouteProtocol);
+            if (socket < 0)
             {
-                completion.SetException(e);
+                throw new InvalidOperationException($"opening a netlink socket in netns {name} failed: {Marshal.GetLastPInvokeErrorMessage()}");
             }
-        })
-        {
-            IsBackground = true,
-            Name = "rtnetlink",
-        };
-        thread.Start();
-        return completion.Task;
-    }
+
+            using var netlink = new Rtnetlink(socket, name);
+            requests(netlink);
+            return true;
+        });
 
     /// <summary>A veth pair: <paramref name="name"/> here, enslaved to <paramref name="bridge"/> and up; its peer <paramref name="peerName"/> in netns <paramref name="peerNetns"/>, down.</summary>
     public void AddVethPair(string name, string bridge, string peerName, string peerNetns)
