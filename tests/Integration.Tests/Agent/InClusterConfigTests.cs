@@ -3,6 +3,8 @@ using System.Text;
 using IstioPodNetwork.Integration.Tests.Support;
 using IstioPodNetwork.KubeSim;
 using IstioPodNetwork.Testing;
+using k8s;
+using k8s.Models;
 using Xunit.Abstractions;
 
 namespace IstioPodNetwork.Integration.Tests.Agent;
@@ -74,13 +76,43 @@ public sealed class InClusterConfigTests(ITestOutputHelper output) : IAsyncLifet
         await agent.WaitForLineAsync(l => l.Contains("HTTP 401 Unauthorized", StringComparison.Ordinal), Bound, "the API's refusal in the agent's log");
     }
 
-    private ChildProcess StartAgent(int healthPort) =>
+    [Fact]
+    public async Task Discovery_with_no_namespace_given_searches_the_namespace_the_service_account_is_in()
+    {
+        // A namespace only the service account's namespace file names.
+        const string Own = "agents-by-file";
+        await File.WriteAllTextAsync(Path.Combine(secrets, "token"), sim.Token);
+        await File.WriteAllTextAsync(Path.Combine(secrets, "namespace"), Own);
+        using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
+        await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Own } });
+        await client.CoreV1.CreateNamespacedPodAsync(
+            new V1Pod
+            {
+                Metadata = new V1ObjectMeta { Name = "peer", Labels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = "istio-pod-network-controller" } },
+                Spec = new V1PodSpec
+                {
+                    NodeName = Node,
+                    Containers = [new V1Container { Name = "agent", Image = "ipnc:1", Ports = [new V1ContainerPort { Name = "management", ContainerPort = 8558 }] }],
+                },
+            },
+            Own);
+        var peer = await Eventually.ReturnsAsync(async () => (await client.CoreV1.ReadNamespacedPodAsync("peer", Own)).Status?.PodIP, Bound, "the peer pod's IP");
+
+        await using var agent = StartAgent(FreePort.Next(), "--discovery", "kubernetes");
+
+        await agent.WaitForLineAsync(
+            l => l.Contains("Located service members", StringComparison.Ordinal) && l.Contains($"ResolvedTarget({peer}, 8558", StringComparison.Ordinal),
+            Bound,
+            $"discovery finding the pod {Own}/peer at {peer}");
+    }
+
+    private ChildProcess StartAgent(int healthPort, params string[] extraArguments) =>
         ChildProcess.Start(
             "nsenter",
             [
                 "--target", Text(mountNamespace.Id), "--mount", "--", Binaries.Ipnc, "agent", "--node-name", Node,
                 "--remoting-host", "127.0.0.1", "--remoting-port", Text(FreePort.Next()),
-                "--health-host", "127.0.0.1", "--health-port", Text(healthPort), "--command-port", Text(FreePort.Next()),
+                "--health-host", "127.0.0.1", "--health-port", Text(healthPort), "--command-port", Text(FreePort.Next()), .. extraArguments,
             ],
             XunitLog.To(output),
             new Dictionary<string, string?>
@@ -89,6 +121,8 @@ public sealed class InClusterConfigTests(ITestOutputHelper output) : IAsyncLifet
                 ["KUBERNETES_SERVICE_PORT"] = Text(sim.Url.Port),
                 ["KUBECONFIG"] = null,
                 ["IPNC_KUBECONFIG"] = null,
+                ["POD_NAMESPACE"] = null,
+                ["IPNC_DISCOVERY_NAMESPACE"] = null,
             },
             label: Node);
 
