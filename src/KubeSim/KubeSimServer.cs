@@ -36,10 +36,14 @@ public sealed class KubeSimServer : IAsyncDisposable
     private readonly RequestCounter requests;
     private readonly CancellationTokenSource stopping;
     private readonly string? temporaryDirectory;
+    private readonly Identities? identities;
+    private readonly string? authorityPem;
     private int disposed;
 
-    private KubeSimServer(WebApplication app, ObjectStore store, ClusterSimulator simulator, RequestCounter requests, KubeSimFaults faults, CancellationTokenSource stopping, Uri url, string token, string kubeconfigPath, string? temporaryDirectory, string prefix, string clusterCidr)
+    private KubeSimServer(WebApplication app, ObjectStore store, ClusterSimulator simulator, RequestCounter requests, KubeSimFaults faults, CancellationTokenSource stopping, Uri url, string token, Identities? identities, string? authorityPem, string kubeconfigPath, string? temporaryDirectory, string prefix, string clusterCidr)
     {
+        this.identities = identities;
+        this.authorityPem = authorityPem;
         this.app = app;
         this.store = store;
         this.simulator = simulator;
@@ -53,9 +57,6 @@ public sealed class KubeSimServer : IAsyncDisposable
         NamePrefix = prefix;
         ClusterCidr = clusterCidr;
     }
-
-    private Identities? identities;
-    private string? authorityPem;
 
     /// <summary>http://address:port of the API.</summary>
     public Uri Url { get; }
@@ -166,11 +167,7 @@ public sealed class KubeSimServer : IAsyncDisposable
             }
 
             await File.WriteAllTextAsync(kubeconfigPath, Kubeconfig.Render(url, token, certificate?.AuthorityPem), cancellationToken);
-            sim = new KubeSimServer(app, store, simulator, requests, faults, stopping, url, token, Path.GetFullPath(kubeconfigPath), temporary, prefix, network.Cluster.ToString())
-            {
-                identities = identities,
-                authorityPem = certificate?.AuthorityPem,
-            };
+            sim = new KubeSimServer(app, store, simulator, requests, faults, stopping, url, token, identities, certificate?.AuthorityPem, Path.GetFullPath(kubeconfigPath), temporary, prefix, network.Cluster.ToString());
             foreach (var node in options.Nodes)
             {
                 await sim.RegisterNodeAsync(node, cancellationToken: cancellationToken);

@@ -53,6 +53,9 @@ public sealed class RbacTests() : SimulatorTestBase(new KubeSimOptions { Tls = t
             () => reader.CoreV1.DeleteNamespacedPodAsync("any", Team),
             $"pods \"any\" is forbidden: User \"{User}\" cannot delete resource \"pods\" in API group \"\" in the namespace \"team\"");
         await AssertRefusedAsync(
+            () => reader.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch("{}", V1Patch.PatchType.MergePatch), "any", Team),
+            $"pods \"any\" is forbidden: User \"{User}\" cannot patch resource \"pods/status\" in API group \"\" in the namespace \"team\"");
+        await AssertRefusedAsync(
             () => reader.CoreV1.ListPodForAllNamespacesAsync(),
             $"pods is forbidden: User \"{User}\" cannot list resource \"pods\" in API group \"\" at the cluster scope");
     }

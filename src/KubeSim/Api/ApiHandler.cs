@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Collections.Frozen;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -22,8 +21,8 @@ namespace IstioPodNetwork.KubeSim.Api;
 internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults, RequestCounter requests, Identities? identities, TimeSpan bookmarkInterval, ILogger logger, CancellationToken stopping)
 {
     private static readonly byte[] ItemsSeparator = ","u8.ToArray();
-    private readonly RbacAuthorizer rbac = new(registry.Store);
     private static readonly FrozenSet<string> PublicPaths = FrozenSet.Create(StringComparer.Ordinal, "/version", "/healthz", "/livez", "/readyz");
+    private readonly RbacAuthorizer rbac = new(registry.Store);
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -50,7 +49,7 @@ internal sealed class ApiHandler(ResourceRegistry registry, KubeSimFaults faults
 
             if (request.Target is { } target && (faults.IsForbidden(target.Type) || (identity.IsServiceAccount && !rbac.Allows(identity, request.Verb, target))))
             {
-                throw ApiException.NotAllowed(target.Type, request.Verb, target.Namespace, target.Name, identity.User);
+                throw ApiException.NotAllowed(target.Type, target.Resource, request.Verb, target.Namespace, target.Name, identity.User);
             }
 
             await DispatchAsync(context, request);

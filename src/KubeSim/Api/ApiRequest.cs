@@ -8,7 +8,7 @@ namespace IstioPodNetwork.KubeSim.Api;
 /// </summary>
 internal sealed record ApiRequest(string[] Segments, RequestTarget? Target, string Verb)
 {
-    public ApiRequestKind Kind => new(Verb, Target is null ? null : Target.Subresource is null ? Target.Type.Plural : $"{Target.Type.Plural}/{Target.Subresource}");
+    public ApiRequestKind Kind => new(Verb, Target?.Resource);
 
     public static ApiRequest Parse(HttpRequest request)
     {

@@ -5,6 +5,9 @@ namespace IstioPodNetwork.KubeSim.Api;
 /// <summary>A resource URL taken apart: /api/v1/namespaces/{ns}/pods/{name}/status and its relatives.</summary>
 internal sealed record RequestTarget(ResourceType Type, string? Namespace, string? Name, string? Subresource, bool WatchPrefix)
 {
+    /// <summary>The resource as RBAC rules and request counts name it: "pods", or with its subresource "pods/status".</summary>
+    public string Resource => Subresource is null ? Type.Plural : $"{Type.Plural}/{Subresource}";
+
     /// <summary>Parses the segments after /api/v1 or /apis/{group}/{version}; null when no served resource matches.</summary>
     public static RequestTarget? Parse(string group, string version, ReadOnlySpan<string> rest)
     {

@@ -23,8 +23,6 @@ internal sealed class Identities(string adminToken)
     private const string ServiceAccountPrefix = "sa.";
     private readonly byte[] key = RandomNumberGenerator.GetBytes(32);
 
-    public string AdminToken => adminToken;
-
     /// <summary>A token for service account <paramref name="name"/> of namespace <paramref name="ns"/> (both DNS labels, so free of dots).</summary>
     public string IssueServiceAccountToken(string ns, string name) => $"{ServiceAccountPrefix}{ns}.{name}.{Signature(ns, name)}";
 

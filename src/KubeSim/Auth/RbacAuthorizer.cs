@@ -21,10 +21,9 @@ internal sealed class RbacAuthorizer(ObjectStore store)
             rules = rules.Concat(Bound(ResourceCatalog.RoleBindings, ns, identity));
         }
 
-        var resource = target.Subresource is null ? target.Type.Plural : $"{target.Type.Plural}/{target.Subresource}";
         return rules.Any(rule =>
             Lists(rule, "apiGroups", target.Type.Group)
-            && Lists(rule, "resources", resource)
+            && Lists(rule, "resources", target.Resource)
             && Lists(rule, "verbs", verb)
             && (rule["resourceNames"] is not JsonArray { Count: > 0 } names || (target.Name is { } name && names.Any(n => n?.GetValue<string>() == name))));
     }

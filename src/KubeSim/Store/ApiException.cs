@@ -89,11 +89,12 @@ internal sealed class ApiException(int code, string reason, string message, Json
         new(403, "Forbidden", $"{type.GroupResource} \"{name}\" is forbidden: {why}", Details(type, name));
 
     /// <summary>What kube-apiserver's RBAC answers a request no role of the user allows.</summary>
-    public static ApiException NotAllowed(ResourceType type, string verb, string? ns, string? name, string user)
+    /// <param name="resource">As RBAC names it: "pods", or with its subresource "pods/status".</param>
+    public static ApiException NotAllowed(ResourceType type, string resource, string verb, string? ns, string? name, string user)
     {
         var what = name is null ? type.GroupResource : $"{type.GroupResource} \"{name}\"";
         var scope = ns is null ? "at the cluster scope" : $"in the namespace \"{ns}\"";
-        return new(403, "Forbidden", $"{what} is forbidden: User \"{user}\" cannot {verb} resource \"{type.Plural}\" in API group \"{type.Group}\" {scope}", Details(type, name ?? string.Empty));
+        return new(403, "Forbidden", $"{what} is forbidden: User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{type.Group}\" {scope}", Details(type, name ?? string.Empty));
     }
 
     public static ApiException Expired(string message) => new(410, "Expired", message);

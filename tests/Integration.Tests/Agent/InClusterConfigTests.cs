@@ -22,7 +22,7 @@ public sealed class InClusterConfigTests(ITestOutputHelper output) : IAsyncLifet
 
     private readonly string secrets = Directory.CreateTempSubdirectory("ipnc-incluster-").FullName;
     private KubeSimServer sim = null!;
-    private ChildProcess mountNamespace = null!;
+    private ChildProcess? mountNamespace;
 
     public async Task InitializeAsync()
     {
@@ -43,11 +43,20 @@ public sealed class InClusterConfigTests(ITestOutputHelper output) : IAsyncLifet
         await InMountNamespaceAsync("mount", "--bind", secrets, ServiceAccountDirectory);
     }
 
+    /// <remarks>Also after a failed start: whatever was made is undone.</remarks>
     public async Task DisposeAsync()
     {
         // The mounts go with the namespace's last process.
-        await mountNamespace.DisposeAsync();
-        await sim.DisposeAsync();
+        if (mountNamespace is not null)
+        {
+            await mountNamespace.DisposeAsync();
+        }
+
+        if (sim is not null)
+        {
+            await sim.DisposeAsync();
+        }
+
         Directory.Delete(secrets, recursive: true);
     }
 
@@ -110,7 +119,7 @@ public sealed class InClusterConfigTests(ITestOutputHelper output) : IAsyncLifet
         ChildProcess.Start(
             "nsenter",
             [
-                "--target", Text(mountNamespace.Id), "--mount", "--", Binaries.Ipnc, "agent", "--node-name", Node,
+                "--target", Text(mountNamespace!.Id), "--mount", "--", Binaries.Ipnc, "agent", "--node-name", Node,
                 "--remoting-host", "127.0.0.1", "--remoting-port", Text(FreePort.Next()),
                 "--health-host", "127.0.0.1", "--health-port", Text(healthPort), "--command-port", Text(FreePort.Next()), .. extraArguments,
             ],
@@ -127,7 +136,7 @@ public sealed class InClusterConfigTests(ITestOutputHelper output) : IAsyncLifet
             label: Node);
 
     private Task<string> InMountNamespaceAsync(params string[] command) =>
-        Shell.RunAsync(["nsenter", "--target", Text(mountNamespace.Id), "--mount", "--", .. command]);
+        Shell.RunAsync(["nsenter", "--target", Text(mountNamespace!.Id), "--mount", "--", .. command]);
 
     /// <summary>The PEM of the CA KubeSim's kubeconfig trusts (certificate-authority-data).</summary>
     private static string CertificateAuthorityOf(string kubeconfigPath)
