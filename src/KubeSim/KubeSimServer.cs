@@ -74,9 +74,21 @@ public sealed class KubeSimServer : IAsyncDisposable
     /// </summary>
     public async Task<string> WriteServiceAccountKubeconfigAsync(string ns, string name, string path)
     {
-        var issuer = identities ?? throw new InvalidOperationException("service-account identities need TLS (KubeSimOptions.Tls, --tls): over plain HTTP no token is checked");
-        await File.WriteAllTextAsync(path, Kubeconfig.Render(Url, issuer.IssueServiceAccountToken(ns, name), authorityPem));
+        await File.WriteAllTextAsync(path, Kubeconfig.Render(Url, ServiceAccountToken(ns, name), authorityPem));
         return path;
+    }
+
+    /// <summary>
+    /// Writes what the kubelet projects into a pod running as service account <paramref name="name"/> of
+    /// <paramref name="ns"/> (at /var/run/secrets/kubernetes.io/serviceaccount): token, ca.crt and namespace, for a
+    /// client using in-cluster configuration with KUBERNETES_SERVICE_HOST and _PORT naming <see cref="Url"/>.
+    /// </summary>
+    public async Task WriteServiceAccountFilesAsync(string ns, string name, string directory)
+    {
+        var token = ServiceAccountToken(ns, name);
+        await File.WriteAllTextAsync(Path.Combine(directory, "token"), token);
+        await File.WriteAllTextAsync(Path.Combine(directory, "ca.crt"), authorityPem);
+        await File.WriteAllTextAsync(Path.Combine(directory, "namespace"), ns);
     }
 
     public KubeSimFaults Faults { get; }
@@ -222,6 +234,10 @@ public sealed class KubeSimServer : IAsyncDisposable
             Directory.Delete(temporaryDirectory, recursive: true);
         }
     }
+
+    private string ServiceAccountToken(string ns, string name) =>
+        (identities ?? throw new InvalidOperationException("service-account identities need TLS (KubeSimOptions.Tls, --tls): over plain HTTP no token is checked"))
+            .IssueServiceAccountToken(ns, name);
 
     private static ISandboxProvider CreateSandboxProvider(KubeSimOptions options, string prefix, ILogger logger)
     {

@@ -11,18 +11,17 @@ namespace IstioPodNetwork.Integration.Tests.Agent;
 
 /// <summary>
 /// The agent configured as the DaemonSet runs it: no kubeconfig, the API named by KUBERNETES_SERVICE_HOST and
-/// _PORT, the service account's token and CA in /var/run/secrets/kubernetes.io/serviceaccount. The agent runs in a
-/// mount namespace of its own, where a tmpfs over /run holds those files: nothing on the machine changes.
+/// _PORT, the service account's token and CA in /var/run/secrets/kubernetes.io/serviceaccount (shown to the agent
+/// in a mount namespace of its own: <see cref="ServiceAccountMount"/>).
 /// </summary>
 public sealed class InClusterConfigTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Node = "node-a";
-    private const string ServiceAccountDirectory = "/run/secrets/kubernetes.io/serviceaccount";
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
     private readonly string secrets = Directory.CreateTempSubdirectory("ipnc-incluster-").FullName;
     private KubeSimServer sim = null!;
-    private ChildProcess? mountNamespace;
+    private ServiceAccountMount? serviceAccount;
 
     public async Task InitializeAsync()
     {
@@ -31,25 +30,15 @@ public sealed class InClusterConfigTests(ITestOutputHelper output) : IAsyncLifet
         await File.WriteAllTextAsync(Path.Combine(secrets, "ca.crt"), CertificateAuthorityOf(sim.KubeconfigPath));
         await File.WriteAllTextAsync(Path.Combine(secrets, "namespace"), "istio-pod-network-controller");
 
-        mountNamespace = ChildProcess.Start("unshare", ["--mount", "--propagation", "private", "sleep", "infinity"], XunitLog.To(output), label: "mount-ns");
-        var ours = ResolveLink("/proc/self/ns/mnt");
-        // Until unshare has run, the process is still in this machine's mount namespace: mounting there would hide /run.
-        await Eventually.HoldsAsync(
-            () => Task.FromResult(ResolveLink($"/proc/{mountNamespace.Id}/ns/mnt") is { } theirs && theirs != ours),
-            TimeSpan.FromSeconds(10),
-            "the helper in a mount namespace of its own");
-        await InMountNamespaceAsync("mount", "-t", "tmpfs", "tmpfs", "/run");
-        await InMountNamespaceAsync("mkdir", "-p", ServiceAccountDirectory);
-        await InMountNamespaceAsync("mount", "--bind", secrets, ServiceAccountDirectory);
+        serviceAccount = await ServiceAccountMount.StartAsync(secrets, XunitLog.To(output));
     }
 
     /// <remarks>Also after a failed start: whatever was made is undone.</remarks>
     public async Task DisposeAsync()
     {
-        // The mounts go with the namespace's last process.
-        if (mountNamespace is not null)
+        if (serviceAccount is not null)
         {
-            await mountNamespace.DisposeAsync();
+            await serviceAccount.DisposeAsync();
         }
 
         if (sim is not null)
@@ -115,14 +104,17 @@ public sealed class InClusterConfigTests(ITestOutputHelper output) : IAsyncLifet
             $"discovery finding the pod {Own}/peer at {peer}");
     }
 
-    private ChildProcess StartAgent(int healthPort, params string[] extraArguments) =>
-        ChildProcess.Start(
-            "nsenter",
-            [
-                "--target", Text(mountNamespace!.Id), "--mount", "--", Binaries.Ipnc, "agent", "--node-name", Node,
-                "--remoting-host", "127.0.0.1", "--remoting-port", Text(FreePort.Next()),
-                "--health-host", "127.0.0.1", "--health-port", Text(healthPort), "--command-port", Text(FreePort.Next()), .. extraArguments,
-            ],
+    private ChildProcess StartAgent(int healthPort, params string[] extraArguments)
+    {
+        var argv = serviceAccount!.Enter(
+        [
+            Binaries.Ipnc, "agent", "--node-name", Node,
+            "--remoting-host", "127.0.0.1", "--remoting-port", Text(FreePort.Next()),
+            "--health-host", "127.0.0.1", "--health-port", Text(healthPort), "--command-port", Text(FreePort.Next()), .. extraArguments,
+        ]);
+        return ChildProcess.Start(
+            argv[0],
+            argv[1..],
             XunitLog.To(output),
             new Dictionary<string, string?>
             {
@@ -134,9 +126,7 @@ public sealed class InClusterConfigTests(ITestOutputHelper output) : IAsyncLifet
                 ["IPNC_DISCOVERY_NAMESPACE"] = null,
             },
             label: Node);
-
-    private Task<string> InMountNamespaceAsync(params string[] command) =>
-        Shell.RunAsync(["nsenter", "--target", Text(mountNamespace!.Id), "--mount", "--", .. command]);
+    }
 
     /// <summary>The PEM of the CA KubeSim's kubeconfig trusts (certificate-authority-data).</summary>
     private static string CertificateAuthorityOf(string kubeconfigPath)
@@ -145,8 +135,6 @@ public sealed class InClusterConfigTests(ITestOutputHelper output) : IAsyncLifet
         var line = File.ReadLines(kubeconfigPath).Select(l => l.Trim()).Single(l => l.StartsWith(Key, StringComparison.Ordinal));
         return Encoding.ASCII.GetString(Convert.FromBase64String(line[Key.Length..].Trim()));
     }
-
-    private static string? ResolveLink(string path) => new FileInfo(path).LinkTarget;
 
     private static string Text(int number) => number.ToString(CultureInfo.InvariantCulture);
 }

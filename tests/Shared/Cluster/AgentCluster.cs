@@ -32,7 +32,8 @@ public sealed record AgentClusterOptions
 /// <summary>
 /// Several simulated nodes, each its own network namespace joined to a test bridge; KubeSim serves
 /// HTTPS on the bridge; each node's agent runs inside its node's netns, on the node's address, and
-/// finds the others through KubeSim by label selector (Akka Cluster Bootstrap). Nothing is routed
+/// finds the others through KubeSim by label selector (Akka Cluster Bootstrap), and reaches KubeSim as a
+/// DaemonSet's pod reaches the API: in-cluster configuration, as the manifests' ServiceAccount. Nothing is routed
 /// off the bridge: no forwarding is enabled and every address is on the bridge's own subnet.
 /// Free of xunit: the integration tests and the cluster benchmark both run it.
 /// </summary>
@@ -68,6 +69,7 @@ public sealed class AgentCluster : IAsyncDisposable
     private readonly string bridge;
     private readonly string directory;
     private readonly Dictionary<string, NodeAgent> agents = [];
+    private ServiceAccountMount? serviceAccount;
 
     private AgentCluster(KubeSimServer sim, IKubernetes client, string bridge, IPAddress gateway, string directory, AgentClusterOptions options, Action<string>? log)
     {
@@ -93,9 +95,6 @@ public sealed class AgentCluster : IAsyncDisposable
     public IReadOnlyList<string> Nodes => [.. Sim.Nodes.Select(n => n.Name)];
 
     private string OverrideFile => Path.Combine(directory, "fast-cluster.conf");
-
-    /// <summary>What the agents talk to the API with: the token of the manifests' ServiceAccount, so they may do only what the manifests' RBAC grants.</summary>
-    private string AgentKubeconfig => Path.Combine(directory, "agent-kubeconfig");
 
     /// <summary>Makes the bridge, KubeSim and its node netns, installs the shipped manifests and (unless told not to) starts every agent.</summary>
     public static async Task<AgentCluster> StartAsync(AgentClusterOptions options, Action<string>? log)
@@ -128,7 +127,11 @@ public sealed class AgentCluster : IAsyncDisposable
                 cluster.OverrideFile,
                 FastClusterHocon + $"\nakka.management.cluster.bootstrap.contact-point-discovery.stable-margin = {Text((int)options.StableMargin.TotalMilliseconds)}ms\n");
             await cluster.DeployAgentDaemonSetAsync();
-            await sim.WriteServiceAccountKubeconfigAsync(AgentNamespace, ServiceAccount, cluster.AgentKubeconfig);
+            // The agents reach the API as the DaemonSet's pods do (in-cluster configuration, no kubeconfig), with the
+            // token of the manifests' ServiceAccount: they may do only what the manifests' RBAC grants.
+            var secrets = Directory.CreateDirectory(Path.Combine(directory, "serviceaccount")).FullName;
+            await sim.WriteServiceAccountFilesAsync(AgentNamespace, ServiceAccount, secrets);
+            cluster.serviceAccount = await ServiceAccountMount.StartAsync(secrets, log);
             if (options.StartAgents)
             {
                 foreach (var node in cluster.Nodes)
@@ -263,7 +266,17 @@ public sealed class AgentCluster : IAsyncDisposable
         finally
         {
             Client.Dispose();
-            await TearDownAsync(Sim, bridge, directory);
+            try
+            {
+                if (serviceAccount is not null)
+                {
+                    await serviceAccount.DisposeAsync();
+                }
+            }
+            finally
+            {
+                await TearDownAsync(Sim, bridge, directory);
+            }
         }
     }
 
@@ -312,18 +325,26 @@ public sealed class AgentCluster : IAsyncDisposable
         var simulated = Sim.Nodes.Single(n => n.Name == node);
         var address = simulated.InternalIp.ToString();
         string[] timings = options.FastClusterTimings ? ["--config", OverrideFile] : [];
-        // `ip netns exec` execs the agent in place: the process id is the agent's own.
+        // nsenter execs the agent in place (the process id is the agent's own), in the node's netns and the mount
+        // namespace that shows the service account's files.
         var process = ChildProcess.Start(
-            "ip",
+            "nsenter",
             [
-                "netns", "exec", simulated.NetnsName!, Binaries.Ipnc, "agent",
-                "--node-name", node, "--kubeconfig", AgentKubeconfig, .. timings,
+                $"--net=/run/netns/{simulated.NetnsName}", $"--mount={serviceAccount!.NamespaceFile}", "--", Binaries.Ipnc, "agent",
+                "--node-name", node, .. timings,
                 "--remoting-host", address, "--remoting-port", Text(RemotingPort), "--management-port", Text(ManagementPort),
                 "--health-host", "0.0.0.0", "--health-port", Text(HealthPort), "--command-port", Text(CommandPort),
                 "--discovery", "kubernetes", "--discovery-namespace", AgentNamespace, "--discovery-selector", Selector,
                 "--namespace-watch", Flag(options.NamespaceWatch), .. options.AgentArguments, .. extraArguments,
             ],
             log,
+            new Dictionary<string, string?>
+            {
+                ["KUBERNETES_SERVICE_HOST"] = Sim.Url.Host,
+                ["KUBERNETES_SERVICE_PORT"] = Text(Sim.Url.Port),
+                ["KUBECONFIG"] = null,
+                ["IPNC_KUBECONFIG"] = null,
+            },
             label: node);
         var agent = new NodeAgent(node, simulated.NetnsName!, address, process);
         agents[node] = agent;
