@@ -42,6 +42,7 @@ Console.WriteLine($"  {settings.Repetitions} formations per row; at-rest window 
 
 // (a) Formation. One environment (bridge, KubeSim, nodes, DaemonSet) per row; the agents are killed between runs.
 List<(string Timings, int Nodes, List<FormationRun> Runs)> rows = [];
+List<TimeSpan> quietWaits = [];
 if (settings.Parts.HasFlag(BenchParts.Formation))
 {
     foreach (var (timings, fast) in new[] { ("shipped (HOCON.conf)", false), ("test harness timings", true) })
@@ -53,7 +54,7 @@ if (settings.Parts.HasFlag(BenchParts.Formation))
             {
                 for (var run = 0; run < settings.Repetitions; run++)
                 {
-                    stopping.Token.ThrowIfCancellationRequested();
+                    quietWaits.Add(await MachineQuiet.WaitAsync(stopping.Token));
                     runs.Add(await Formation.MeasureAsync(cluster));
                     if (run == 0)
                     {
@@ -97,6 +98,7 @@ if (rows.Count > 0)
     var shipped10 = rows.Single(r => !r.Timings.StartsWith("test", StringComparison.Ordinal) && r.Nodes == 10).Runs;
     var goalMet = shipped10.Max(r => r.Formed) <= TimeSpan.FromSeconds(10);
     Console.WriteLine($"goal: 10 agents formed within 10 s on {Environment.ProcessorCount} cores with the shipped configuration: {(goalMet ? "met" : "MISSED")} (max {Seconds(shipped10.Max(r => r.Formed))} s)");
+    Console.WriteLine($"each formation started once the cores had been ≥ 90 % idle for 1 s (waited {Seconds(quietWaits.Min())}-{Seconds(quietWaits.Max())} s for it)");
     Console.WriteLine("left of | the figure; right of it, medians: s from start until every command endpoint listened, the lowest-addressed agent formed the cluster (bootstrap self-join),");
     Console.WriteLine("the last agent logged itself Up; CPU used meanwhile by all agents together and by this process (KubeSim, the probes)");
 }
