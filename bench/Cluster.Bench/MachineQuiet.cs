@@ -14,23 +14,27 @@ internal static class MachineQuiet
     private static readonly TimeSpan Sample = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
-    /// <summary>Returns how long it waited for one <see cref="Sample"/> with the cores at least 90 % idle; after <see cref="Bound"/> it goes on regardless.</summary>
+    /// <summary>
+    /// Returns how long the cores were busy before one <see cref="Sample"/> found them at least 90 % idle (zero when
+    /// the first did); after <see cref="Bound"/> it goes on regardless.
+    /// </summary>
     public static async Task<TimeSpan> WaitAsync(CancellationToken cancellation)
     {
         var waiting = Stopwatch.StartNew();
         while (waiting.Elapsed < Bound)
         {
+            var sampleStarted = waiting.Elapsed;
             var before = CpuTicks();
             await Task.Delay(Sample, cancellation);
             var after = CpuTicks();
             var total = after.Total - before.Total;
             if (total > 0 && (double)(after.Idle - before.Idle) / total >= IdleShare)
             {
-                break;
+                return sampleStarted;
             }
         }
 
-        return waiting.Elapsed - Sample;
+        return waiting.Elapsed;
     }
 
     /// <summary>/proc/stat's first line: all cores' time in ticks, and the idle and iowait part of it.</summary>

@@ -98,7 +98,7 @@ if (rows.Count > 0)
     var shipped10 = rows.Single(r => !r.Timings.StartsWith("test", StringComparison.Ordinal) && r.Nodes == 10).Runs;
     var goalMet = shipped10.Max(r => r.Formed) <= TimeSpan.FromSeconds(10);
     Console.WriteLine($"goal: 10 agents formed within 10 s on {Environment.ProcessorCount} cores with the shipped configuration: {(goalMet ? "met" : "MISSED")} (max {Seconds(shipped10.Max(r => r.Formed))} s)");
-    Console.WriteLine($"each formation started once the cores had been ≥ 90 % idle for 1 s (waited {Seconds(quietWaits.Min())}-{Seconds(quietWaits.Max())} s for it)");
+    Console.WriteLine($"each formation started once the cores had been ≥ 90 % idle for 1 s (the longest wait for it: {Seconds(quietWaits.Max())} s)");
     Console.WriteLine("left of | the figure; right of it, medians: s from start until every command endpoint listened, the lowest-addressed agent formed the cluster (bootstrap self-join),");
     Console.WriteLine("the last agent logged itself Up; CPU used meanwhile by all agents together and by this process (KubeSim, the probes)");
 }
