@@ -11,16 +11,16 @@ namespace IstioPodNetwork.Host.Cli;
 /// Measured back to back: bench/Cluster.Bench, 10 agents forming, 25.5-26.5 instead of 41.6-42.4 agent
 /// CPU-seconds; bench/Agent.Bench, created → initialized p99 53-57 instead of 69-79 ms; for a first
 /// burst of 110 pods run longer on unoptimised code, 1.33-1.38 instead of 1.24-1.26 × the floor.
-/// The runtime reads this setting from its environment only, once, as it starts: so `ipnc agent`
-/// replaces itself (execve: same process id, arguments and environment) with a process that has it,
-/// unless the environment already sets it, which is then kept.
+/// The runtime reads this setting from its environment only, once, as it starts. The image sets it
+/// (deploy/Dockerfile); elsewhere `ipnc agent` replaces itself (execve: same process id, arguments and
+/// environment) with a process that has it, unless the environment already sets it, which is then kept.
 /// </summary>
 internal static partial class TierUpDelay
 {
-    private const string Variable = "DOTNET_TC_CallCountingDelayMs";
+    internal const string Variable = "DOTNET_TC_CallCountingDelayMs";
 
     /// <summary>Read by the runtime as hexadecimal: 0x3E8 = 1,000 ms, what the runtime itself chooses on a single CPU.</summary>
-    private const string Value = "3E8";
+    internal const string Value = "3E8";
 
     /// <summary>For `ipnc agent` run as its own launcher, without the setting: does not return unless execve failed.</summary>
     public static void RestartWithIt(IReadOnlyList<string> args)

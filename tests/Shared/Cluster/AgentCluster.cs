@@ -326,7 +326,7 @@ public sealed class AgentCluster : IAsyncDisposable
         var address = simulated.InternalIp.ToString();
         string[] timings = options.FastClusterTimings ? ["--config", OverrideFile] : [];
         // nsenter execs the agent in place (the process id is the agent's own), in the node's netns and the mount
-        // namespace that shows the service account's files.
+        // namespace that shows the service account's files, with the environment the image gives it.
         var process = ChildProcess.Start(
             "nsenter",
             [
@@ -338,7 +338,7 @@ public sealed class AgentCluster : IAsyncDisposable
                 "--namespace-watch", Flag(options.NamespaceWatch), .. options.AgentArguments, .. extraArguments,
             ],
             log,
-            new Dictionary<string, string?>
+            new Dictionary<string, string?>(ImageEnvironment.Read())
             {
                 ["KUBERNETES_SERVICE_HOST"] = Sim.Url.Host,
                 ["KUBERNETES_SERVICE_PORT"] = Text(Sim.Url.Port),
