@@ -67,6 +67,9 @@ public sealed class KubeSimServer : IAsyncDisposable
     /// <summary>A kubeconfig pointing at <see cref="Url"/> (context "kubesim", namespace default).</summary>
     public string KubeconfigPath { get; }
 
+    /// <summary>The PEM of the CA that signed the API's certificate (what the kubeconfig trusts); null over plain HTTP.</summary>
+    public string? CertificateAuthority => authorityPem;
+
     /// <summary>
     /// Writes a kubeconfig like <see cref="KubeconfigPath"/> that acts as service account <paramref name="name"/> of
     /// namespace <paramref name="ns"/>: allowed only what the Roles and ClusterRoles bound to it grant (over TLS,

@@ -6,7 +6,9 @@ namespace IstioPodNetwork.Testing;
 public static partial class ImageEnvironment
 {
     /// <remarks>Lines that build on the base image's values (PATH="/app:${PATH}") are left out: outside the image they mean nothing.</remarks>
-    public static IReadOnlyDictionary<string, string?> Read()
+    public static IReadOnlyDictionary<string, string?> Variables { get; } = Read();
+
+    private static Dictionary<string, string?> Read()
     {
         var lines = File.ReadAllLines(RepoRoot.File("deploy", "Dockerfile"));
         var finalStage = Array.FindLastIndex(lines, l => l.StartsWith("FROM ", StringComparison.Ordinal));

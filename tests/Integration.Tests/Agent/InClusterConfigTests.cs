@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using IstioPodNetwork.Integration.Tests.Support;
 using IstioPodNetwork.KubeSim;
 using IstioPodNetwork.Testing;
@@ -27,7 +26,7 @@ public sealed class InClusterConfigTests(ITestOutputHelper output) : IAsyncLifet
     {
         Root.Require("the agent runs in a mount namespace of its own");
         sim = await KubeSimServer.StartAsync(new KubeSimOptions { Nodes = [Node], Tls = true });
-        await File.WriteAllTextAsync(Path.Combine(secrets, "ca.crt"), CertificateAuthorityOf(sim.KubeconfigPath));
+        await File.WriteAllTextAsync(Path.Combine(secrets, "ca.crt"), sim.CertificateAuthority);
         await File.WriteAllTextAsync(Path.Combine(secrets, "namespace"), "istio-pod-network-controller");
 
         serviceAccount = await ServiceAccountMount.StartAsync(secrets, XunitLog.To(output));
@@ -126,14 +125,6 @@ public sealed class InClusterConfigTests(ITestOutputHelper output) : IAsyncLifet
                 ["IPNC_DISCOVERY_NAMESPACE"] = null,
             },
             label: Node);
-    }
-
-    /// <summary>The PEM of the CA KubeSim's kubeconfig trusts (certificate-authority-data).</summary>
-    private static string CertificateAuthorityOf(string kubeconfigPath)
-    {
-        const string Key = "certificate-authority-data:";
-        var line = File.ReadLines(kubeconfigPath).Select(l => l.Trim()).Single(l => l.StartsWith(Key, StringComparison.Ordinal));
-        return Encoding.ASCII.GetString(Convert.FromBase64String(line[Key.Length..].Trim()));
     }
 
     private static string Text(int number) => number.ToString(CultureInfo.InvariantCulture);

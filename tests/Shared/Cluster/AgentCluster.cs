@@ -338,7 +338,7 @@ public sealed class AgentCluster : IAsyncDisposable
                 "--namespace-watch", Flag(options.NamespaceWatch), .. options.AgentArguments, .. extraArguments,
             ],
             log,
-            new Dictionary<string, string?>(ImageEnvironment.Read())
+            new Dictionary<string, string?>(ImageEnvironment.Variables)
             {
                 ["KUBERNETES_SERVICE_HOST"] = Sim.Url.Host,
                 ["KUBERNETES_SERVICE_PORT"] = Text(Sim.Url.Port),
