@@ -113,6 +113,9 @@ public sealed class KubeSimServer : IAsyncDisposable
     /// <summary>The API requests served so far, by kind (a snapshot; take two and subtract for a window).</summary>
     public KubeSimRequests Requests => requests.Snapshot();
 
+    /// <summary>How many client connections (TCP) have been accepted so far, for API and admin requests alike.</summary>
+    public long ConnectionsAccepted => requests.Connections;
+
     public static async Task<KubeSimServer> StartAsync(KubeSimOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new KubeSimOptions();
@@ -148,6 +151,11 @@ public sealed class KubeSimServer : IAsyncDisposable
         {
             kestrel.Listen(options.ListenAddress, options.Port, listen =>
             {
+                listen.Use(next => connection =>
+                {
+                    requests.CountConnection();
+                    return next(connection);
+                });
                 if (certificate is not null)
                 {
                     listen.UseHttps(certificate.Serving);

@@ -52,4 +52,23 @@ public sealed class RequestCountTests() : SimulatorTestBase(new KubeSimOptions()
         Assert.Equal(1, counted.ByKind[new ApiRequestKind("get", null)]);
         Assert.Equal(2, counted.Total);
     }
+
+    [Fact]
+    public async Task Each_client_connection_counts_once_however_many_requests_it_carries()
+    {
+        var before = Sim.ConnectionsAccepted;
+        using var first = new HttpClient { BaseAddress = Sim.Url, Timeout = Bound };
+        using var second = new HttpClient { BaseAddress = Sim.Url, Timeout = Bound };
+
+        // Sequential requests on one client reuse its kept-alive connection.
+        for (var i = 0; i < 3; i++)
+        {
+            await first.GetStringAsync(new Uri("/api/v1/namespaces", UriKind.Relative));
+        }
+
+        var stats = JsonNode.Parse(await second.GetStringAsync(new Uri("/kubesim/stats", UriKind.Relative)))!;
+
+        Assert.Equal(2, Sim.ConnectionsAccepted - before);
+        Assert.Equal(before + 2, stats["connectionsAccepted"]!.GetValue<long>());
+    }
 }

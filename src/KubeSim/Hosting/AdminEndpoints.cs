@@ -90,6 +90,7 @@ internal static class AdminEndpoints
                     .Select(pair => new { pair.Key.Verb, pair.Key.Resource, Count = pair.Value }),
             },
             sim.OpenWatches,
+            sim.ConnectionsAccepted,
         };
     }
 
