@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -129,7 +130,14 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
 
     private async Task<HttpRequestMessage> RequestAsync(HttpMethod method, string pathAndQuery, string? contentType, string? body, CancellationToken cancellation)
     {
-        var request = new HttpRequestMessage(method, new Uri(client.BaseUri, pathAndQuery));
+        // As KubernetesClient's own calls and client-go ask: HTTP/2 where TLS negotiates it (ALPN), so that every watch
+        // and write shares one connection (SocketsHttpHandler opens more only past the server's stream limit), instead
+        // of a connection and TLS session per concurrent request; HTTP/1.1 otherwise.
+        var request = new HttpRequestMessage(method, new Uri(client.BaseUri, pathAndQuery))
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(JsonContent.MediaType!));
         if (body is not null)
         {

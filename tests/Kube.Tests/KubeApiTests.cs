@@ -110,6 +110,32 @@ public sealed class KubeApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Over_TLS_a_watch_and_concurrent_reads_and_writes_share_one_HTTP2_connection()
+    {
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("web", "node-a"), "default");
+        var before = sim.ConnectionsAccepted;
+        var source = WatchSources.PodsOnNode(api, "node-a");
+        var list = await source.ListAsync(CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+        var watching = Task.Run(async () =>
+        {
+            await foreach (var _ in source.WatchAsync(list.ResourceVersion, TimeSpan.FromSeconds(60), _ => { }, stop.Token))
+            {
+            }
+        });
+        await Eventually.HoldsAsync(() => Task.FromResult(sim.OpenWatches == 1), Bound, "the watch open");
+
+        // Over HTTP/1.1 each of these would need a connection of its own while the others are in flight.
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => i % 2 == 0
+            ? source.ListAsync(CancellationToken.None)
+            : api.WriteAsync(HttpMethod.Patch, "/api/v1/namespaces/default/pods/web", KubeApi.MergePatch, """{"metadata":{"labels":{"touched":"yes"}}}""", CancellationToken.None)));
+
+        Assert.Equal(1, sim.ConnectionsAccepted - before);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watching.WaitAsync(Bound));
+    }
+
+    [Fact]
     public async Task An_error_status_reaches_the_caller_as_an_HttpOperationException_with_its_code()
     {
         var missing = await Assert.ThrowsAsync<HttpOperationException>(() => api.GetAsync<V1Pod>("/api/v1/namespaces/default/pods/ghost", CancellationToken.None));
