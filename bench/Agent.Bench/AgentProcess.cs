@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
+using IstioPodNetwork.Testing;
 
 namespace IstioPodNetwork.Agent.Bench;
 
@@ -21,22 +22,39 @@ internal sealed class AgentProcess : IAsyncDisposable
 
     public int Pid => process.Id;
 
-    /// <summary>Starts the agent and returns once its watches are synced (/readyz answers 200).</summary>
-    public static async Task<AgentProcess> StartAsync(string node, string kubeconfig, IEnumerable<string> extraArguments)
+    /// <summary>
+    /// Starts the agent as the DaemonSet runs it and returns once its watches are synced (/readyz answers 200): in-cluster
+    /// configuration (the API at <paramref name="api"/>, the service account's files shown by <paramref name="serviceAccount"/>),
+    /// the image's environment. A kubeconfig would load a YAML parser no deployed agent loads, and plain HTTP would
+    /// leave out the TLS every deployed agent speaks: both count in its memory.
+    /// </summary>
+    public static async Task<AgentProcess> StartAsync(string node, Uri api, ServiceAccountMount serviceAccount, IEnumerable<string> extraArguments)
     {
         var healthPort = FreePort();
-        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "ipnc"))
+        // nsenter execs the agent in place: the process id is the agent's own.
+        var info = new ProcessStartInfo("nsenter")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
         foreach (var argument in (string[])[
-            "agent", "--node-name", node, "--kubeconfig", kubeconfig, "--remoting-host", "127.0.0.1", "--remoting-port", "0",
+            $"--mount={serviceAccount.NamespaceFile}", "--", Binaries.Ipnc,
+            "agent", "--node-name", node, "--remoting-host", "127.0.0.1", "--remoting-port", "0",
             "--health-host", "127.0.0.1", "--health-port", healthPort.ToString(CultureInfo.InvariantCulture), "--command-port", "0", .. extraArguments])
         {
             info.ArgumentList.Add(argument);
         }
+
+        foreach (var (name, value) in ImageEnvironment.Variables)
+        {
+            info.Environment[name] = value;
+        }
+
+        info.Environment["KUBERNETES_SERVICE_HOST"] = api.Host;
+        info.Environment["KUBERNETES_SERVICE_PORT"] = api.Port.ToString(CultureInfo.InvariantCulture);
+        info.Environment.Remove("KUBECONFIG");
+        info.Environment.Remove("IPNC_KUBECONFIG");
 
         var agent = new AgentProcess(new Process { StartInfo = info }, healthPort);
         agent.process.OutputDataReceived += (_, e) => agent.Keep(e.Data);

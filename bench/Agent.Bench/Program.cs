@@ -9,6 +9,7 @@ using IstioPodNetwork.Capture.Rules;
 using IstioPodNetwork.Capture.Spec;
 using IstioPodNetwork.Kube;
 using IstioPodNetwork.KubeSim;
+using IstioPodNetwork.Testing;
 using k8s;
 using k8s.Models;
 
@@ -33,12 +34,19 @@ if (!Environment.IsPrivilegedProcess)
 var loadAtStart = LoadAverage();
 var prefix = "ab" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
 var runner = new ProcessRunner();
+// Disposed last, after the agent and its mount namespace: kubectl's cache and the service account's files.
+using var scratch = new ScratchDirectory(Directory.CreateTempSubdirectory("agent-bench-"));
 var floorNetns = new List<string>();
-await using var sim = await KubeSimServer.StartAsync(new KubeSimOptions { Nodes = [Node], Sandbox = SandboxKind.Netns, NamePrefix = prefix, WatchHistory = 100_000 });
+await using var sim = await KubeSimServer.StartAsync(new KubeSimOptions { Nodes = [Node], Sandbox = SandboxKind.Netns, NamePrefix = prefix, WatchHistory = 100_000, Tls = true });
 using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
 using var api = KubeClients.Create(sim.KubeconfigPath);
 await using var pods = await PodTracker.StartAsync(api, Node);
-await using var agent = await AgentProcess.StartAsync(Node, sim.KubeconfigPath, args);
+// The agent runs as the manifests' ServiceAccount, allowed only what their RBAC grants, in-cluster configured.
+await ShippedManifests.ApplyAsync(sim.KubeconfigPath, scratch.Directory.FullName, log: null);
+var secrets = scratch.Directory.CreateSubdirectory("serviceaccount").FullName;
+await sim.WriteServiceAccountFilesAsync(ShippedManifests.AgentNamespace, ShippedManifests.ServiceAccount, secrets);
+await using var serviceAccount = await ServiceAccountMount.StartAsync(secrets, log: null);
+await using var agent = await AgentProcess.StartAsync(Node, sim.Url, serviceAccount, args);
 try
 {
     // Memory at rest: once the agent, quiet after its start-up (JIT, cluster join, first list), has handed memory back.
@@ -92,6 +100,7 @@ try
     var afterBoth = await agent.MemoryAtRestAsync();
 
     Console.WriteLine($"Agent.Bench: a real ipnc agent{(args.Length == 0 ? string.Empty : " " + string.Join(' ', args))} for one node of an in-process KubeSim with real sandboxes; {Environment.ProcessorCount} cores");
+    Console.WriteLine("the agent runs as the DaemonSet runs it: in-cluster configuration over HTTPS, as the manifests' ServiceAccount, with the image's environment");
     Console.WriteLine($"load average (1, 5, 15 min) at the start: {loadAtStart}, at the end: {LoadAverage()}; other work on the machine shows in the figures");
     Console.WriteLine();
     Console.WriteLine($"(a) one pod at a time, {Sequential} pods after {Warmup} warm-up: from the create call to the pod seen by a watch");
@@ -241,4 +250,9 @@ static double Percentile(List<double> values, int percentile)
 internal sealed record BurstRound(double SandboxSeconds, double AgentSeconds, double AgentCpuSeconds, double FloorSeconds)
 {
     public double Ratio => AgentSeconds / FloorSeconds;
+}
+
+internal sealed record ScratchDirectory(DirectoryInfo Directory) : IDisposable
+{
+    public void Dispose() => Directory.Delete(recursive: true);
 }

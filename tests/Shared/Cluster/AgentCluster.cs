@@ -40,8 +40,8 @@ public sealed record AgentClusterOptions
 public sealed class AgentCluster : IAsyncDisposable
 {
     /// <summary>Where deploy/manifests installs the agents, the ServiceAccount they run as, and the selector its DaemonSet gives them.</summary>
-    public const string AgentNamespace = "istio-pod-network-controller";
-    public const string ServiceAccount = "istio-pod-network-controller";
+    public const string AgentNamespace = ShippedManifests.AgentNamespace;
+    public const string ServiceAccount = ShippedManifests.ServiceAccount;
     public const string Selector = "app.kubernetes.io/name=istio-pod-network-controller,app.kubernetes.io/instance=istio-pod-network-controller";
     public const int RemotingPort = 4053;
     public const int ManagementPort = 8558;
@@ -361,13 +361,7 @@ public sealed class AgentCluster : IAsyncDisposable
     /// </summary>
     private async Task DeployAgentDaemonSetAsync()
     {
-        // A fresh discovery cache: kubectl caches per host and port, and a reused port must never see stale discovery.
-        var applied = await Shell.RunAsync(
-            ["kubectl", "--kubeconfig", Sim.KubeconfigPath, "--cache-dir", Path.Combine(directory, "kubectl-cache"), "apply", "-f", RepoRoot.File("deploy", "manifests")]);
-        foreach (var line in applied.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            log?.Invoke($"[kubectl] {line}");
-        }
+        await ShippedManifests.ApplyAsync(Sim.KubeconfigPath, directory, log);
 
         await Eventually.HoldsAsync(
             async () => (await PodsAsync(AgentNamespace)).Count(p => p.Status?.Phase == "Running" && p.Status.PodIP is not null) == Sim.Nodes.Count,
