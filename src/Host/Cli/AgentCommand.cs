@@ -48,6 +48,7 @@ public static class AgentCommand
             {
                 Log.Information("ipnc {Version} agent starting", IpncCli.Version);
                 NoAppConfig.Install();
+                UnpooledRemotingBuffers.Install();
                 using var host = AgentHost.Build(settings, config, api);
                 await host.RunAsync(cancellation);
                 return Environment.ExitCode == 0 ? ExitCodes.Ok : ExitCodes.Failed;
