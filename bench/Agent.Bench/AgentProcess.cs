@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using IstioPodNetwork.Testing;
 
 namespace IstioPodNetwork.Agent.Bench;
@@ -30,31 +29,30 @@ internal sealed class AgentProcess : IAsyncDisposable
     /// </summary>
     public static async Task<AgentProcess> StartAsync(string node, Uri api, ServiceAccountMount serviceAccount, IEnumerable<string> extraArguments)
     {
-        var healthPort = FreePort();
+        var healthPort = FreePort.Next();
         // nsenter execs the agent in place: the process id is the agent's own.
-        var info = new ProcessStartInfo("nsenter")
+        var argv = serviceAccount.Enter(
+        [
+            Binaries.Ipnc, "agent", "--node-name", node, "--remoting-host", "127.0.0.1", "--remoting-port", "0",
+            "--health-host", "127.0.0.1", "--health-port", healthPort.ToString(CultureInfo.InvariantCulture), "--command-port", "0", .. extraArguments,
+        ]);
+        var info = new ProcessStartInfo(argv[0], argv[1..])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in (string[])[
-            $"--mount={serviceAccount.NamespaceFile}", "--", Binaries.Ipnc,
-            "agent", "--node-name", node, "--remoting-host", "127.0.0.1", "--remoting-port", "0",
-            "--health-host", "127.0.0.1", "--health-port", healthPort.ToString(CultureInfo.InvariantCulture), "--command-port", "0", .. extraArguments])
+        foreach (var (name, value) in ServiceAccountMount.PodEnvironment(api))
         {
-            info.ArgumentList.Add(argument);
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
         }
-
-        foreach (var (name, value) in ImageEnvironment.Variables)
-        {
-            info.Environment[name] = value;
-        }
-
-        info.Environment["KUBERNETES_SERVICE_HOST"] = api.Host;
-        info.Environment["KUBERNETES_SERVICE_PORT"] = api.Port.ToString(CultureInfo.InvariantCulture);
-        info.Environment.Remove("KUBECONFIG");
-        info.Environment.Remove("IPNC_KUBECONFIG");
 
         var agent = new AgentProcess(new Process { StartInfo = info }, healthPort);
         agent.process.OutputDataReceived += (_, e) => agent.Keep(e.Data);
@@ -173,13 +171,6 @@ internal sealed class AgentProcess : IAsyncDisposable
 
     private static double Kilobytes(string value) =>
         double.TryParse(value.Split(' ')[0], NumberStyles.Number, CultureInfo.InvariantCulture, out var kilobytes) ? kilobytes : 0;
-
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
-        return ((System.Net.IPEndPoint)socket.LocalEndPoint!).Port;
-    }
 
     private void Keep(string? line)
     {

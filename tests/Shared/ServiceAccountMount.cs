@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace IstioPodNetwork.Testing;
 
 /// <summary>
@@ -42,6 +44,18 @@ public sealed class ServiceAccountMount : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// The environment of a DaemonSet's pod beside those files: the image's variables, the API at <paramref name="api"/>
+    /// named as the kubelet names it, and no kubeconfig (null: removed from the environment a process inherits).
+    /// </summary>
+    public static Dictionary<string, string?> PodEnvironment(Uri api) => new(ImageEnvironment.Variables)
+    {
+        ["KUBERNETES_SERVICE_HOST"] = api.Host,
+        ["KUBERNETES_SERVICE_PORT"] = api.Port.ToString(CultureInfo.InvariantCulture),
+        ["KUBECONFIG"] = null,
+        ["IPNC_KUBECONFIG"] = null,
+    };
 
     /// <summary>argv running <paramref name="command"/> inside the namespace.</summary>
     public string[] Enter(params string[] command) => ["nsenter", $"--mount={NamespaceFile}", "--", .. command];

@@ -115,12 +115,8 @@ public sealed class InClusterConfigTests(ITestOutputHelper output) : IAsyncLifet
             argv[0],
             argv[1..],
             XunitLog.To(output),
-            new Dictionary<string, string?>
+            new Dictionary<string, string?>(ServiceAccountMount.PodEnvironment(sim.Url))
             {
-                ["KUBERNETES_SERVICE_HOST"] = sim.Url.Host,
-                ["KUBERNETES_SERVICE_PORT"] = Text(sim.Url.Port),
-                ["KUBECONFIG"] = null,
-                ["IPNC_KUBECONFIG"] = null,
                 ["POD_NAMESPACE"] = null,
                 ["IPNC_DISCOVERY_NAMESPACE"] = null,
             },

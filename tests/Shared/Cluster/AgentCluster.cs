@@ -338,13 +338,7 @@ public sealed class AgentCluster : IAsyncDisposable
                 "--namespace-watch", Flag(options.NamespaceWatch), .. options.AgentArguments, .. extraArguments,
             ],
             log,
-            new Dictionary<string, string?>(ImageEnvironment.Variables)
-            {
-                ["KUBERNETES_SERVICE_HOST"] = Sim.Url.Host,
-                ["KUBERNETES_SERVICE_PORT"] = Text(Sim.Url.Port),
-                ["KUBECONFIG"] = null,
-                ["IPNC_KUBECONFIG"] = null,
-            },
+            ServiceAccountMount.PodEnvironment(Sim.Url),
             label: node);
         var agent = new NodeAgent(node, simulated.NetnsName!, address, process);
         agents[node] = agent;
