@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using IstioPodNetwork.Kube;
+using IstioPodNetwork.Kube.Models;
 using IstioPodNetwork.Kube.Watching;
-using k8s;
-using k8s.Models;
 
 namespace IstioPodNetwork.Agent.Bench;
 
@@ -17,7 +16,7 @@ internal sealed class PodTracker : IAsyncDisposable
     private readonly Task watching;
 
     private PodTracker(KubeApi api, string node) =>
-        watching = new ResilientWatch<V1Pod>(WatchSources.PodsOnNode(api, node)).RunAsync(Observe, stop.Token);
+        watching = new ResilientWatch<Pod>(WatchSources.PodsOnNode(api, node)).RunAsync(Observe, stop.Token);
 
     public static async Task<PodTracker> StartAsync(KubeApi api, string node)
     {
@@ -59,16 +58,16 @@ internal sealed class PodTracker : IAsyncDisposable
 
     private static string Key(string ns, string name) => ns + "/" + name;
 
-    private void Observe(WatchNotification<V1Pod> notification)
+    private void Observe(WatchNotification<Pod> notification)
     {
         var now = Stopwatch.GetTimestamp();
         switch (notification)
         {
-            case WatchSynced<V1Pod>:
+            case WatchSynced<Pod>:
                 synced.TrySetResult();
                 break;
-            case ObjectUpserted<V1Pod> { Resource: var pod }:
-                var times = pods.GetOrAdd(Key(pod.Namespace(), pod.Name()), _ => new Times());
+            case ObjectUpserted<Pod> { Resource: var pod }:
+                var times = pods.GetOrAdd(Key(pod.Metadata.Namespace!, pod.Metadata.Name!), _ => new Times());
                 if (pod.Status?.Phase == "Running" && !string.IsNullOrEmpty(pod.Status.PodIP))
                 {
                     times.SeenRunning(now);
@@ -80,8 +79,8 @@ internal sealed class PodTracker : IAsyncDisposable
                 }
 
                 break;
-            case ObjectRemoved<V1Pod> { Resource: var gone }:
-                if (pods.TryGetValue(Key(gone.Namespace(), gone.Name()), out var removed))
+            case ObjectRemoved<Pod> { Resource: var gone }:
+                if (pods.TryGetValue(Key(gone.Metadata.Namespace!, gone.Metadata.Name!), out var removed))
                 {
                     removed.SeenRemoved();
                 }

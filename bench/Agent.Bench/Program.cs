@@ -230,7 +230,7 @@ static V1Patch OptInPatch() =>
     new($"{{\"metadata\":{{\"annotations\":{{\"{PodMarkers.InitializeAnnotation}\":\"true\"}}}}}}", V1Patch.PatchType.MergePatch);
 
 static string RestoreText(V1Pod pod) =>
-    CaptureSpecParser.Parse(PodCaptureInputs.From(pod), CaptureDefaults.Istio) is CaptureParseResult.Accepted accepted
+    CaptureSpecParser.Parse(PodCaptureInputs.From(IstioPodNetwork.Kube.Models.Pod.From(pod)), CaptureDefaults.Istio) is CaptureParseResult.Accepted accepted
         ? RuleSetBuilder.Build(accepted.Spec).For(IpFamily.IPv4)!.ToRestoreText()
         : throw new InvalidOperationException($"{pod.Name()}: the agent would reject its annotations");
 

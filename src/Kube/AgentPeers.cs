@@ -1,5 +1,5 @@
 using System.Net;
-using k8s.Models;
+using IstioPodNetwork.Kube.Models;
 
 namespace IstioPodNetwork.Kube;
 
@@ -35,21 +35,21 @@ public static class AgentPeers
             return null;
         }
 
-        var daemonSet = await api.GetAsync<V1DaemonSet>(
-            $"/apis/apps/v1/namespaces/{Uri.EscapeDataString(namespaceName)}/daemonsets/{Uri.EscapeDataString(owner)}", cancellation);
+        var daemonSet = await api.GetAsync(
+            $"/apis/apps/v1/namespaces/{Uri.EscapeDataString(namespaceName)}/daemonsets/{Uri.EscapeDataString(owner)}", KubeJson.Default.DaemonSet, cancellation);
         var current = daemonSet.Status?.ObservedGeneration is { } observed && observed >= (daemonSet.Metadata?.Generation ?? 0);
         return current ? new WantedAgents(owner, daemonSet.Status!.DesiredNumberScheduled) : null;
     }
 
-    private static Task<V1PodList> ListAsync(KubeApi api, string namespaceName, string labelSelector, CancellationToken cancellation) =>
-        api.GetAsync<V1PodList>(
-            $"/api/v1/namespaces/{Uri.EscapeDataString(namespaceName)}/pods?labelSelector={Uri.EscapeDataString(labelSelector)}", cancellation);
+    private static Task<PodList> ListAsync(KubeApi api, string namespaceName, string labelSelector, CancellationToken cancellation) =>
+        api.GetAsync(
+            $"/api/v1/namespaces/{Uri.EscapeDataString(namespaceName)}/pods?labelSelector={Uri.EscapeDataString(labelSelector)}", KubeJson.Default.PodList, cancellation);
 
     /// <summary>
     /// Running pods that are not being deleted and have an IP; the port is the first container port whose
     /// name contains <paramref name="portName"/> (pods without one are skipped when a name is asked for).
     /// </summary>
-    public static IEnumerable<PeerEndpoint> Reachable(IEnumerable<V1Pod> pods, string? portName)
+    public static IEnumerable<PeerEndpoint> Reachable(IEnumerable<Pod> pods, string? portName)
     {
         foreach (var pod in pods)
         {
@@ -67,7 +67,7 @@ public static class AgentPeers
             var port = pod.Spec?.Containers?.SelectMany(c => c.Ports ?? []).FirstOrDefault(p => p.Name?.Contains(portName, StringComparison.Ordinal) == true);
             if (port is not null)
             {
-                yield return new PeerEndpoint(address, port.ContainerPort);
+                yield return new PeerEndpoint(address, port.Number);
             }
         }
     }

@@ -3,7 +3,8 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using IstioPodNetwork.Kube.Models;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -12,10 +13,10 @@ namespace IstioPodNetwork.Kube;
 
 /// <summary>
 /// The API calls the agent makes, sent over KubernetesClient's connection (its TLS settings and credentials)
-/// and read with this project's own JSON options. KubernetesClient's serializer prepares all ~850 API types on
-/// its first use (a source-generated context whose start-up code loads every one of them): measured alone,
-/// ~7 MB resident for an agent that reads pods, namespaces and statuses. Its typed calls also read back the
-/// whole pod after each patch, which nothing here uses: writes here read only an error's status.
+/// and read into this project's own models (<see cref="KubeJson"/>). KubernetesClient's serializer prepares all
+/// ~850 API types on its first use (a source-generated context whose start-up code loads every one of them):
+/// measured alone, ~7 MB resident for an agent that reads pods, namespaces and statuses. Its typed calls also
+/// read back the whole pod after each patch, which nothing here uses: writes here read only an error's status.
 /// Errors keep KubernetesClient's types (<see cref="HttpOperationException"/> for a status code,
 /// <see cref="KubernetesException"/> for an ERROR in a watch), so callers handle both clients alike.
 /// </summary>
@@ -24,25 +25,19 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
     public const string MergePatch = "application/merge-patch+json";
     public const string StrategicMergePatch = "application/strategic-merge-patch+json";
 
-    /// <summary>The models name their JSON keys; a write leaves out what it does not set, as the API expects.</summary>
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     private static readonly MediaTypeHeaderValue JsonContent = new("application/json");
 
-    public async Task<T> GetAsync<T>(string pathAndQuery, CancellationToken cancellation)
+    public async Task<T> GetAsync<T>(string pathAndQuery, JsonTypeInfo<T> type, CancellationToken cancellation)
     {
         using var response = await SendAsync(HttpMethod.Get, pathAndQuery, null, null, cancellation);
-        return await JsonSerializer.DeserializeAsync<T>(await response.Content.ReadAsStreamAsync(cancellation), Json, cancellation)
+        return await JsonSerializer.DeserializeAsync(await response.Content.ReadAsStreamAsync(cancellation), type, cancellation)
             ?? throw new JsonException($"{pathAndQuery} answered null");
     }
 
-    /// <summary>Sends a body (a JSON document of <paramref name="contentType"/>); the answer's body is not read.</summary>
-    public async Task WriteAsync(HttpMethod method, string path, string contentType, string body, CancellationToken cancellation)
+    /// <summary>Sends <paramref name="body"/> as a JSON document of <paramref name="contentType"/>; the answer's body is not read.</summary>
+    public async Task WriteAsync<T>(HttpMethod method, string path, string contentType, T body, JsonTypeInfo<T> type, CancellationToken cancellation)
     {
-        using var response = await SendAsync(method, path, contentType, body, cancellation);
+        using var response = await SendAsync(method, path, contentType, JsonSerializer.Serialize(body, type), cancellation);
     }
 
     /// <summary>
@@ -50,7 +45,7 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
     /// it; an ERROR event goes to <paramref name="onError"/> as a <see cref="KubernetesException"/> and ends the watch.
     /// </summary>
     public async IAsyncEnumerable<(WatchEventType Type, T Resource)> WatchAsync<T>(
-        string pathAndQuery, Action<Exception> onError, [EnumeratorCancellation] CancellationToken cancellation)
+        string pathAndQuery, JsonTypeInfo<T> type, Action<Exception> onError, [EnumeratorCancellation] CancellationToken cancellation)
     {
         var separator = pathAndQuery.Contains('?', StringComparison.Ordinal) ? '&' : '?';
         using var response = await SendAsync(HttpMethod.Get, $"{pathAndQuery}{separator}watch=true", null, null, cancellation);
@@ -63,15 +58,15 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
             }
 
             using var watchEvent = JsonDocument.Parse(line);
-            var type = watchEvent.RootElement.GetProperty("type").GetString();
+            var eventType = watchEvent.RootElement.GetProperty("type").GetString();
             var item = watchEvent.RootElement.GetProperty("object");
-            if (type == "ERROR")
+            if (eventType == "ERROR")
             {
-                onError(new KubernetesException(item.Deserialize<V1Status>(Json)));
+                onError(new KubernetesException(V1StatusOf(item.Deserialize(KubeJson.Default.ApiStatus))));
                 yield break;
             }
 
-            yield return (EventType(type), item.Deserialize<T>(Json) ?? throw new JsonException($"a watch event of {pathAndQuery} without its object"));
+            yield return (EventType(eventType), item.Deserialize(type) ?? throw new JsonException($"a watch event of {pathAndQuery} without its object"));
         }
     }
 
@@ -90,7 +85,7 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
 
         try
         {
-            return JsonSerializer.Deserialize<V1Status>(response.Content, Json)?.Message is { Length: > 0 } message && message != response.ReasonPhrase
+            return JsonSerializer.Deserialize(response.Content, KubeJson.Default.ApiStatus)?.Message is { Length: > 0 } message && message != response.ReasonPhrase
                 ? $"{status}: {message}"
                 : status;
         }
@@ -101,6 +96,10 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
     }
 
     public void Dispose() => client.Dispose();
+
+    /// <summary>KubernetesClient's own watch reports an ERROR event as a KubernetesException of its V1Status; so does this one.</summary>
+    private static V1Status? V1StatusOf(ApiStatus? status) =>
+        status is null ? null : new V1Status { Code = status.Code, Reason = status.Reason, Message = status.Message, Status = "Failure" };
 
     private static WatchEventType EventType(string? type) => type switch
     {

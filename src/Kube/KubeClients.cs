@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using IstioPodNetwork.Kube.Models;
 using k8s;
 using k8s.Exceptions;
 using k8s.KubeConfigModels;
@@ -48,7 +49,7 @@ public static class KubeClients
         // Watches are long-lived; each call has its own cancellation instead of a global timeout.
         configuration.HttpClientTimeout = Timeout.InfiniteTimeSpan;
         // Given here, the client's own serializer (KubernetesJson) is never set up; KubeApi reads the answers.
-        SetJsonSerializerOptions(configuration, KubeApi.Json);
+        SetJsonSerializerOptions(configuration, KubeJson.Default.Options);
         return new KubeApi(new Kubernetes(configuration));
     }
 

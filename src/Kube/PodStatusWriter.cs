@@ -1,7 +1,7 @@
+using System.Globalization;
 using System.Net;
-using System.Text.Json;
+using IstioPodNetwork.Kube.Models;
 using k8s.Autorest;
-using k8s.Models;
 
 namespace IstioPodNetwork.Kube;
 
@@ -56,27 +56,24 @@ public sealed class PodStatusWriter(KubeApi api, string nodeName, TimeProvider? 
 
     private Task<PodWriteOutcome> SetStatusAnnotationAsync(PodRef pod, string? value, CancellationToken cancellation)
     {
-        var patch = new { metadata = new { annotations = new Dictionary<string, string?> { [PodMarkers.StatusAnnotation] = value } } };
+        var patch = AnnotationsPatch.Of(PodMarkers.StatusAnnotation, value);
         return WithRetriesAsync(
             pod,
-            ct => api.WriteAsync(HttpMethod.Patch, PodPath(pod), KubeApi.MergePatch, JsonSerializer.Serialize(patch), ct),
+            ct => api.WriteAsync(HttpMethod.Patch, PodPath(pod), KubeApi.MergePatch, patch, KubeJson.Default.AnnotationsPatch, ct),
             cancellation);
     }
 
     private Task<PodWriteOutcome> SetConditionAsync(PodRef pod, Condition written, CancellationToken cancellation)
     {
-        var condition = new Dictionary<string, object>
-        {
-            ["type"] = PodMarkers.InitializedCondition,
-            ["status"] = written.Status,
-            ["reason"] = written.Reason,
-            ["message"] = written.Message,
-            ["lastTransitionTime"] = time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
-        };
-        var patch = new { status = new { conditions = new[] { condition } } };
+        var patch = ConditionPatch.Of(new ConditionPatch.PatchedCondition(
+            PodMarkers.InitializedCondition,
+            written.Status,
+            written.Reason,
+            written.Message,
+            time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)));
         return WithRetriesAsync(
             pod,
-            ct => api.WriteAsync(HttpMethod.Patch, PodPath(pod) + "/status", KubeApi.StrategicMergePatch, JsonSerializer.Serialize(patch), ct),
+            ct => api.WriteAsync(HttpMethod.Patch, PodPath(pod) + "/status", KubeApi.StrategicMergePatch, patch, KubeJson.Default.ConditionPatch, ct),
             cancellation);
     }
 
@@ -84,14 +81,14 @@ public sealed class PodStatusWriter(KubeApi api, string nodeName, TimeProvider? 
     {
         // The API keeps whole seconds.
         var now = DateTime.UnixEpoch.AddSeconds(time.GetUtcNow().ToUnixTimeSeconds());
-        var record = new Corev1Event
+        var record = new KubeEvent
         {
-            Metadata = new V1ObjectMeta { Name = $"{pod.Name}.{Random.Shared.NextInt64():x16}", NamespaceProperty = pod.Namespace },
-            InvolvedObject = new V1ObjectReference { Kind = "Pod", ApiVersion = "v1", NamespaceProperty = pod.Namespace, Name = pod.Name, Uid = pod.Uid },
+            Metadata = new ObjectMeta { Name = $"{pod.Name}.{Random.Shared.NextInt64():x16}", Namespace = pod.Namespace },
+            InvolvedObject = new ObjectReference { Kind = "Pod", ApiVersion = "v1", Namespace = pod.Namespace, Name = pod.Name, Uid = pod.Uid },
             Reason = reason,
             Message = message,
             Type = type,
-            Source = new V1EventSource { Component = PodMarkers.Component, Host = nodeName },
+            Source = new EventSource { Component = PodMarkers.Component, Host = nodeName },
             ReportingComponent = PodMarkers.Component,
             ReportingInstance = nodeName,
             FirstTimestamp = now,
@@ -102,7 +99,7 @@ public sealed class PodStatusWriter(KubeApi api, string nodeName, TimeProvider? 
         // An Event is a courtesy to whoever runs `kubectl describe`: losing one must not fail the pod.
         await WithRetriesAsync(
             pod,
-            ct => api.WriteAsync(HttpMethod.Post, $"/api/v1/namespaces/{Uri.EscapeDataString(pod.Namespace)}/events", "application/json", JsonSerializer.Serialize(record, KubeApi.Json), ct),
+            ct => api.WriteAsync(HttpMethod.Post, $"/api/v1/namespaces/{Uri.EscapeDataString(pod.Namespace)}/events", "application/json", record, KubeJson.Default.KubeEvent, ct),
             cancellation,
             rereadOnConflict: false);
     }
@@ -146,7 +143,7 @@ public sealed class PodStatusWriter(KubeApi api, string nodeName, TimeProvider? 
     {
         try
         {
-            var current = await api.GetAsync<V1Pod>(PodPath(pod), cancellation);
+            var current = await api.GetAsync(PodPath(pod), KubeJson.Default.Pod, cancellation);
             return current.Metadata.Uid == pod.Uid;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)

@@ -3,15 +3,15 @@ using IstioPodNetwork.Actors.Namespaces;
 using IstioPodNetwork.Actors.Pods;
 using IstioPodNetwork.Actors.Tests.Fakes;
 using IstioPodNetwork.Kube;
+using IstioPodNetwork.Kube.Models;
 using IstioPodNetwork.Kube.Watching;
-using k8s.Models;
 using Xunit.Abstractions;
 
 namespace IstioPodNetwork.Actors.Tests;
 
 public sealed class NamespaceWatcherSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(SpecConfig.LoadTolerant, output: output)
 {
-    private readonly FakeWatch<V1Namespace> watch = new();
+    private readonly FakeWatch<KubeNamespace> watch = new();
 
     [Fact]
     public async Task The_first_complete_list_is_told_once_with_exactly_the_annotated_namespaces()
@@ -24,7 +24,7 @@ public sealed class NamespaceWatcherSpecs(ITestOutputHelper output) : Akka.TestK
             Upserted(Namespace("plain")),
             Upserted(Namespace("opted-out", "false")),
             Upserted(Namespace("garbage", "yes please")),
-            new WatchSynced<V1Namespace>(5, "10"));
+            new WatchSynced<KubeNamespace>(5, "10"));
 
         var told = await ExpectMsgAsync<OptedInNamespacesChanged>();
         Assert.Equal(["mesh-a", "mesh-b"], told.Namespaces.Order());
@@ -35,7 +35,7 @@ public sealed class NamespaceWatcherSpecs(ITestOutputHelper output) : Akka.TestK
     public async Task Annotating_unannotating_and_deleting_namespaces_are_told_as_changes_and_no_ops_are_not()
     {
         Sys.ActorOf(NamespaceWatcher.Props(watch, TestActor));
-        await watch.EmitAsync(new WatchSynced<V1Namespace>(0, "1"));
+        await watch.EmitAsync(new WatchSynced<KubeNamespace>(0, "1"));
         Assert.Empty((await ExpectMsgAsync<OptedInNamespacesChanged>()).Namespaces);
 
         await watch.EmitAsync(Upserted(Namespace("shop", "true")));
@@ -47,7 +47,7 @@ public sealed class NamespaceWatcherSpecs(ITestOutputHelper output) : Akka.TestK
         await watch.EmitAsync(Upserted(Namespace("shop", "false")));
         Assert.Empty((await ExpectMsgAsync<OptedInNamespacesChanged>()).Namespaces);
 
-        await watch.EmitAsync(Upserted(Namespace("shop", "true")), new ObjectRemoved<V1Namespace>(Namespace("shop", "true")));
+        await watch.EmitAsync(Upserted(Namespace("shop", "true")), new ObjectRemoved<KubeNamespace>(Namespace("shop", "true")));
         Assert.Equal(["shop"], (await ExpectMsgAsync<OptedInNamespacesChanged>()).Namespaces);
         Assert.Empty((await ExpectMsgAsync<OptedInNamespacesChanged>()).Namespaces);
     }
@@ -56,18 +56,18 @@ public sealed class NamespaceWatcherSpecs(ITestOutputHelper output) : Akka.TestK
     public async Task Stopping_the_actor_stops_its_watch()
     {
         var actor = Sys.ActorOf(NamespaceWatcher.Props(watch, TestActor));
-        await watch.EmitAsync(new WatchSynced<V1Namespace>(0, "1"));
+        await watch.EmitAsync(new WatchSynced<KubeNamespace>(0, "1"));
 
         Sys.Stop(actor);
 
         await watch.Stopped.WaitAsync(TimeSpan.FromSeconds(5));
     }
 
-    private static ObjectUpserted<V1Namespace> Upserted(V1Namespace ns) => new(ns);
+    private static ObjectUpserted<KubeNamespace> Upserted(KubeNamespace ns) => new(ns);
 
-    private static V1Namespace Namespace(string name, string? initialize = null, string? label = null) => new()
+    private static KubeNamespace Namespace(string name, string? initialize = null, string? label = null) => new()
     {
-        Metadata = new V1ObjectMeta
+        Metadata = new ObjectMeta
         {
             Name = name,
             Uid = "uid-" + name,

@@ -1,27 +1,27 @@
 using Akka.Actor;
 using IstioPodNetwork.Actors.Pods;
 using IstioPodNetwork.Actors.Tests.Fakes;
+using IstioPodNetwork.Kube.Models;
 using IstioPodNetwork.Kube.Watching;
-using k8s.Models;
 using Xunit.Abstractions;
 
 namespace IstioPodNetwork.Actors.Tests;
 
 public sealed class PodWatcherSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(SpecConfig.LoadTolerant, output: output)
 {
-    private readonly FakeWatch<V1Pod> watch = new();
+    private readonly FakeWatch<Pod> watch = new();
 
     [Fact]
     public async Task Watch_notifications_become_pod_messages_for_the_supervisor()
     {
         Sys.ActorOf(PodWatcher.Props(watch, TestActor));
-        var web = new V1Pod { Metadata = new V1ObjectMeta { Name = "web", NamespaceProperty = "apps", Uid = "uid-web", ResourceVersion = "7" } };
+        var web = new Pod { Metadata = new ObjectMeta { Name = "web", Namespace = "apps", Uid = "uid-web", ResourceVersion = "7" } };
 
         await watch.EmitAsync(
-            new ObjectUpserted<V1Pod>(web),
-            new WatchSynced<V1Pod>(1, "7"),
-            new WatchInterrupted<V1Pod>("HTTP 500", TimeSpan.FromSeconds(1), Relisting: false),
-            new ObjectRemoved<V1Pod>(web));
+            new ObjectUpserted<Pod>(web),
+            new WatchSynced<Pod>(1, "7"),
+            new WatchInterrupted<Pod>("HTTP 500", TimeSpan.FromSeconds(1), Relisting: false),
+            new ObjectRemoved<Pod>(web));
 
         var observed = await ExpectMsgAsync<PodObserved>();
         Assert.Equal("apps/web", observed.Pod.ToString());

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Threading.Channels;
+using IstioPodNetwork.Kube.Models;
 using IstioPodNetwork.Kube.Watching;
 using IstioPodNetwork.KubeSim;
 using IstioPodNetwork.Testing;
@@ -42,7 +43,7 @@ public sealed class KubeApiTests : IAsyncLifetime
         var list = await source.ListAsync(CancellationToken.None);
         Assert.Equal(["a1"], list.Items.Select(p => p.Metadata.Name));
 
-        var seen = Channel.CreateUnbounded<(WatchEventType Type, V1Pod Pod)>();
+        var seen = Channel.CreateUnbounded<(WatchEventType Type, IstioPodNetwork.Kube.Models.Pod Pod)>();
         using var stop = new CancellationTokenSource();
         var watching = Task.Run(async () =>
         {
@@ -55,7 +56,7 @@ public sealed class KubeApiTests : IAsyncLifetime
         await client.CoreV1.CreateNamespacedPodAsync(Pod("a2", "node-a"), "default");
 
         var first = await seen.Reader.ReadAsync().AsTask().WaitAsync(Bound);
-        Assert.Equal((WatchEventType.Added, "a2", "node-a"), (first.Type, first.Pod.Metadata.Name, first.Pod.Spec.NodeName));
+        Assert.Equal((WatchEventType.Added, "a2", "node-a"), (first.Type, first.Pod.Metadata.Name, first.Pod.Spec?.NodeName));
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watching.WaitAsync(Bound));
     }
@@ -128,7 +129,7 @@ public sealed class KubeApiTests : IAsyncLifetime
         // Over HTTP/1.1 each of these would need a connection of its own while the others are in flight.
         await Task.WhenAll(Enumerable.Range(0, 20).Select(i => i % 2 == 0
             ? source.ListAsync(CancellationToken.None)
-            : api.WriteAsync(HttpMethod.Patch, "/api/v1/namespaces/default/pods/web", KubeApi.MergePatch, """{"metadata":{"labels":{"touched":"yes"}}}""", CancellationToken.None)));
+            : api.WriteAsync(HttpMethod.Patch, "/api/v1/namespaces/default/pods/web", KubeApi.MergePatch, AnnotationsPatch.Of("touched", "yes"), KubeJson.Default.AnnotationsPatch, CancellationToken.None)));
 
         Assert.Equal(1, sim.ConnectionsAccepted - before);
         await stop.CancelAsync();
@@ -138,10 +139,10 @@ public sealed class KubeApiTests : IAsyncLifetime
     [Fact]
     public async Task An_error_status_reaches_the_caller_as_an_HttpOperationException_with_its_code()
     {
-        var missing = await Assert.ThrowsAsync<HttpOperationException>(() => api.GetAsync<V1Pod>("/api/v1/namespaces/default/pods/ghost", CancellationToken.None));
+        var missing = await Assert.ThrowsAsync<HttpOperationException>(() => api.GetAsync("/api/v1/namespaces/default/pods/ghost", KubeJson.Default.Pod, CancellationToken.None));
         sim.Faults.FailNextRequests(1, 503);
         var unavailable = await Assert.ThrowsAsync<HttpOperationException>(
-            () => api.WriteAsync(HttpMethod.Patch, "/api/v1/namespaces/default/pods/ghost", KubeApi.MergePatch, "{}", CancellationToken.None));
+            () => api.WriteAsync(HttpMethod.Patch, "/api/v1/namespaces/default/pods/ghost", KubeApi.MergePatch, AnnotationsPatch.Of("touched", "yes"), KubeJson.Default.AnnotationsPatch, CancellationToken.None));
 
         Assert.Equal(HttpStatusCode.NotFound, missing.Response.StatusCode);
         Assert.Equal("GET /api/v1/namespaces/default/pods/ghost: HTTP 404 Not Found: pods \"ghost\" not found", missing.Message);
@@ -156,8 +157,8 @@ public sealed class KubeApiTests : IAsyncLifetime
         await File.WriteAllTextAsync(wrongKubeconfig, (await File.ReadAllTextAsync(sim.KubeconfigPath)).Replace(sim.Token, "not-" + sim.Token, StringComparison.Ordinal));
         using var wrong = KubeClients.Create(wrongKubeconfig);
 
-        var pods = await api.GetAsync<V1PodList>("/api/v1/pods", CancellationToken.None);
-        var refused = await Assert.ThrowsAsync<HttpOperationException>(() => wrong.GetAsync<V1PodList>("/api/v1/pods", CancellationToken.None));
+        var pods = await api.GetAsync("/api/v1/pods", KubeJson.Default.PodList, CancellationToken.None);
+        var refused = await Assert.ThrowsAsync<HttpOperationException>(() => wrong.GetAsync("/api/v1/pods", KubeJson.Default.PodList, CancellationToken.None));
 
         Assert.NotNull(pods.Items);
         Assert.Equal(HttpStatusCode.Unauthorized, refused.Response.StatusCode);

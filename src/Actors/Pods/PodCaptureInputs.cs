@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Net;
 using IstioPodNetwork.Capture.Spec;
-using k8s.Models;
+using IstioPodNetwork.Kube.Models;
 
 namespace IstioPodNetwork.Actors.Pods;
 
@@ -11,24 +11,24 @@ namespace IstioPodNetwork.Actors.Pods;
 /// </summary>
 public static class PodCaptureInputs
 {
-    public static PodCaptureInput From(V1Pod pod)
+    public static PodCaptureInput From(Pod pod)
     {
         ArgumentNullException.ThrowIfNull(pod);
         var proxy = pod.Spec?.Containers?.FirstOrDefault(c => c.Name == ProxyContainer.ContainerName);
         return new PodCaptureInput(
-            pod.Metadata?.NamespaceProperty ?? string.Empty,
+            pod.Metadata?.Namespace ?? string.Empty,
             pod.Metadata?.Name ?? string.Empty,
             pod.Metadata?.Uid ?? string.Empty,
             pod.Metadata?.Annotations?.ToImmutableDictionary() ?? ImmutableDictionary<string, string>.Empty,
             proxy is null ? null : new ProxyContainer(
                 proxy.SecurityContext?.RunAsUser ?? pod.Spec?.SecurityContext?.RunAsUser,
                 proxy.SecurityContext?.RunAsGroup ?? pod.Spec?.SecurityContext?.RunAsGroup,
-                (proxy.Env ?? []).Where(e => e.Name is not null && e.Value is not null).GroupBy(e => e.Name).ToImmutableDictionary(g => g.Key, g => g.Last().Value)),
+                (proxy.Env ?? []).Where(e => e.Name is not null && e.Value is not null).GroupBy(e => e.Name!).ToImmutableDictionary(g => g.Key, g => g.Last().Value!)),
             PodIps(pod.Status));
     }
 
     /// <summary>status.podIPs, else status.podIP; text that is not an address is skipped (the API server validates it anyway).</summary>
-    private static ImmutableArray<IPAddress> PodIps(V1PodStatus? status)
+    private static ImmutableArray<IPAddress> PodIps(PodStatus? status)
     {
         var texts = status?.PodIPs is { Count: > 0 } ips ? ips.Select(ip => ip.Ip) : Enumerable.Repeat(status?.PodIP, 1);
         return [.. texts.Select(t => IPAddress.TryParse(t, out var ip) ? ip : null).OfType<IPAddress>().Distinct()];

@@ -2,13 +2,13 @@ using System.Collections.Immutable;
 using System.Net;
 using IstioPodNetwork.Capture.Spec;
 using IstioPodNetwork.Kube;
-using k8s.Models;
+using IstioPodNetwork.Kube.Models;
 
 namespace IstioPodNetwork.Actors.Pods;
 
 /// <summary>
 /// One version of a pod as the agent saw it: what the agent decides on, read once from the
-/// <see cref="V1Pod"/> of a watch event. Immutable, so it can travel between actors; it keeps none of
+/// <see cref="Pod"/> of a watch event. Immutable, so it can travel between actors; it keeps none of
 /// the pod object itself, which actors would otherwise hold on to for as long as they live (the first
 /// version seen stays in a backoff supervisor's props: per pod, one more full copy of its spec and status).
 /// </summary>
@@ -17,7 +17,7 @@ public sealed record PodSnapshot
     private const string DeployerPodAnnotation = "openshift.io/deployer-pod-for.name";
     private const string BuildPodAnnotation = "openshift.io/build.name";
 
-    public PodSnapshot(V1Pod pod)
+    public PodSnapshot(Pod pod)
     {
         Ref = RefOf(pod);
         ResourceVersion = pod.Metadata.ResourceVersion ?? string.Empty;
@@ -32,7 +32,7 @@ public sealed record PodSnapshot
     public PodRef Ref { get; }
 
     /// <summary>Which pod <paramref name="pod"/> is (all a removal needs).</summary>
-    public static PodRef RefOf(V1Pod pod) => new(pod.Metadata.NamespaceProperty ?? "default", pod.Metadata.Name, pod.Metadata.Uid);
+    public static PodRef RefOf(Pod pod) => new(pod.Metadata.Namespace ?? "default", pod.Metadata.Name ?? string.Empty, pod.Metadata.Uid ?? string.Empty);
 
     public string Uid => Ref.Uid;
 

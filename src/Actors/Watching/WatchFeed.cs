@@ -1,7 +1,6 @@
 using Akka.Actor;
+using IstioPodNetwork.Kube.Models;
 using IstioPodNetwork.Kube.Watching;
-using k8s;
-using k8s.Models;
 
 namespace IstioPodNetwork.Actors.Watching;
 
@@ -15,7 +14,7 @@ public sealed class WatchFeed : IDisposable
     }
 
     public static WatchFeed Start<T>(IResourceWatch<T> watch, IActorRef target)
-        where T : IKubernetesObject<V1ObjectMeta>
+        where T : IKubeObject
     {
         var feed = new WatchFeed();
         _ = watch.RunAsync(notification => target.Tell(notification), feed.stopping.Token);

@@ -10,8 +10,8 @@ using IstioPodNetwork.Capture.Processes;
 using IstioPodNetwork.Capture.Programming;
 using IstioPodNetwork.Host.Configuration;
 using IstioPodNetwork.Kube;
+using IstioPodNetwork.Kube.Models;
 using IstioPodNetwork.Kube.Watching;
-using k8s.Models;
 
 namespace IstioPodNetwork.Host.Agent;
 
@@ -36,8 +36,8 @@ public static class NodeAgentHosting
                 "pod-supervisor");
             registry.Register<PodSupervisor>(supervisor);
 
-            system.ActorOf(PodWatcher.Props(new ResilientWatch<V1Pod>(WatchSources.PodsOnNode(api, settings.NodeName)), supervisor), "pod-watcher");
-            var namespaces = new ResilientWatch<V1Namespace>(WatchSources.Namespaces(api));
+            system.ActorOf(PodWatcher.Props(new ResilientWatch<Pod>(WatchSources.PodsOnNode(api, settings.NodeName)), supervisor), "pod-watcher");
+            var namespaces = new ResilientWatch<KubeNamespace>(WatchSources.Namespaces(api));
             if (settings.NamespaceWatch == NamespaceWatch.PerNode)
             {
                 system.ActorOf(NamespaceWatcher.Props(namespaces, supervisor), "namespace-watcher");

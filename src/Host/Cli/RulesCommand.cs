@@ -3,6 +3,7 @@ using IstioPodNetwork.Actors.Pods;
 using IstioPodNetwork.Capture.Rules;
 using IstioPodNetwork.Capture.Spec;
 using IstioPodNetwork.Host.Configuration;
+using IstioPodNetwork.Kube.Models;
 using k8s;
 using k8s.Models;
 
@@ -68,7 +69,7 @@ public static class RulesCommand
         return command;
     }
 
-    private static async Task<(V1Pod? Pod, string? Problem)> ReadPodAsync(string file, CancellationToken cancellation)
+    private static async Task<(Pod? Pod, string? Problem)> ReadPodAsync(string file, CancellationToken cancellation)
     {
         string text;
         try
@@ -88,7 +89,8 @@ public static class RulesCommand
             {
                 null => (null, $"{source} is empty, not a Pod manifest"),
                 { Kind: { } kind } when kind != "Pod" => (null, $"{source} is a {kind}, not a Pod"),
-                _ => (pod, null),
+                // The agent's own model of it: the fields the agent reads, nothing else.
+                _ => (Pod.From(pod), null),
             };
         }
         catch (Exception e) when (e is YamlDotNet.Core.YamlException or FormatException or InvalidOperationException or ArgumentException)

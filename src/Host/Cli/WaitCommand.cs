@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using IstioPodNetwork.Host.Configuration;
 using IstioPodNetwork.Kube;
+using IstioPodNetwork.Kube.Models;
 using IstioPodNetwork.Kube.Watching;
-using k8s.Models;
 
 namespace IstioPodNetwork.Host.Cli;
 
@@ -126,11 +126,11 @@ public static class WaitCommand
         var result = new TaskCompletionSource<WaitOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(deadline);
         using var registration = deadline.Register(() => result.TrySetResult(new WaitOutcome.TimedOut()));
-        var watch = new ResilientWatch<V1Pod>(WatchSources.Pod(api, namespaceName, podName));
+        var watch = new ResilientWatch<Pod>(WatchSources.Pod(api, namespaceName, podName));
         var running = watch.RunAsync(
             notification =>
             {
-                if (notification is ObjectUpserted<V1Pod> { Resource: var current } && Judge(current) is { } outcome)
+                if (notification is ObjectUpserted<Pod> { Resource: var current } && Judge(current) is { } outcome)
                 {
                     result.TrySetResult(outcome);
                 }
@@ -142,7 +142,7 @@ public static class WaitCommand
         return outcome;
     }
 
-    private static WaitOutcome? Judge(V1Pod pod)
+    private static WaitOutcome? Judge(Pod pod)
     {
         if (pod.Metadata.Annotations is { } annotations && annotations.TryGetValue(PodMarkers.StatusAnnotation, out var status) && status == PodMarkers.InitializedValue)
         {

@@ -1,5 +1,5 @@
+using IstioPodNetwork.Kube.Models;
 using k8s;
-using k8s.Models;
 
 namespace IstioPodNetwork.Kube.Watching;
 
@@ -8,7 +8,7 @@ public sealed record ObjectList<T>(IReadOnlyList<T> Items, string ResourceVersio
 
 /// <summary>The two API calls a list+watch needs, for one kind and one selection.</summary>
 public interface IWatchSource<T>
-    where T : IKubernetesObject<V1ObjectMeta>
+    where T : IKubeObject
 {
     string Description { get; }
 

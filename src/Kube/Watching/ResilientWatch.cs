@@ -1,7 +1,7 @@
 using System.Net;
+using IstioPodNetwork.Kube.Models;
 using k8s;
 using k8s.Autorest;
-using k8s.Models;
 
 namespace IstioPodNetwork.Kube.Watching;
 
@@ -22,7 +22,7 @@ public sealed record ResilientWatchOptions
 /// version reaches the consumer once, whatever happens to the connection.
 /// </summary>
 public sealed class ResilientWatch<T>(IWatchSource<T> source, ResilientWatchOptions? options = null) : IResourceWatch<T>
-    where T : IKubernetesObject<V1ObjectMeta>, new()
+    where T : IKubeObject, new()
 {
     private readonly ResilientWatchOptions options = options ?? new ResilientWatchOptions();
 
@@ -150,10 +150,10 @@ public sealed class ResilientWatch<T>(IWatchSource<T> source, ResilientWatchOpti
 
     private static T Identity(T item) => new()
     {
-        Metadata = new V1ObjectMeta
+        Metadata = new ObjectMeta
         {
             Name = item.Metadata.Name,
-            NamespaceProperty = item.Metadata.NamespaceProperty,
+            Namespace = item.Metadata.Namespace,
             Uid = item.Metadata.Uid,
             ResourceVersion = item.Metadata.ResourceVersion,
         },
@@ -164,7 +164,11 @@ public sealed class ResilientWatch<T>(IWatchSource<T> source, ResilientWatchOpti
         var present = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in items)
         {
-            present.Add(item.Metadata.Uid);
+            if (item.Metadata.Uid is { } uid)
+            {
+                present.Add(uid);
+            }
+
             Apply(WatchEventType.Added, item, emit);
         }
 

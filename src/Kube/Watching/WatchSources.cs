@@ -1,5 +1,6 @@
+using System.Text.Json.Serialization.Metadata;
+using IstioPodNetwork.Kube.Models;
 using k8s;
-using k8s.Models;
 
 namespace IstioPodNetwork.Kube.Watching;
 
@@ -7,29 +8,33 @@ namespace IstioPodNetwork.Kube.Watching;
 public static class WatchSources
 {
     /// <summary>Pods bound to one node, selected by the server (never a cluster-wide pod watch).</summary>
-    public static IWatchSource<V1Pod> PodsOnNode(KubeApi api, string nodeName) =>
-        Selection<V1Pod, V1PodList>(api, $"pods on node {nodeName}", "/api/v1/pods", "fieldSelector=" + Uri.EscapeDataString("spec.nodeName=" + nodeName));
+    public static IWatchSource<Pod> PodsOnNode(KubeApi api, string nodeName) =>
+        Pods(api, $"pods on node {nodeName}", "/api/v1/pods", "fieldSelector=" + Uri.EscapeDataString("spec.nodeName=" + nodeName));
 
     /// <summary>One pod, by name (what `ipnc wait` watches for its own pod).</summary>
-    public static IWatchSource<V1Pod> Pod(KubeApi api, string namespaceName, string podName) =>
-        Selection<V1Pod, V1PodList>(
-            api, $"pod {namespaceName}/{podName}", $"/api/v1/namespaces/{Uri.EscapeDataString(namespaceName)}/pods", "fieldSelector=" + Uri.EscapeDataString("metadata.name=" + podName));
+    public static IWatchSource<Pod> Pod(KubeApi api, string namespaceName, string podName) =>
+        Pods(api, $"pod {namespaceName}/{podName}", $"/api/v1/namespaces/{Uri.EscapeDataString(namespaceName)}/pods", "fieldSelector=" + Uri.EscapeDataString("metadata.name=" + podName));
 
-    public static IWatchSource<V1Namespace> Namespaces(KubeApi api) =>
-        Selection<V1Namespace, V1NamespaceList>(api, "namespaces", "/api/v1/namespaces", null);
+    public static IWatchSource<KubeNamespace> Namespaces(KubeApi api) =>
+        Selection(api, "namespaces", "/api/v1/namespaces", null, KubeJson.Default.NamespaceList, KubeJson.Default.KubeNamespace);
 
-    private static Source<T> Selection<T, TList>(KubeApi api, string description, string path, string? selector)
-        where T : IKubernetesObject<V1ObjectMeta>
-        where TList : IItems<T>, IMetadata<V1ListMeta> =>
+    private static Source<Pod> Pods(KubeApi api, string description, string path, string selector) =>
+        Selection(api, description, path, selector, KubeJson.Default.PodList, KubeJson.Default.Pod);
+
+    private static Source<T> Selection<T, TList>(
+        KubeApi api, string description, string path, string? selector, JsonTypeInfo<TList> listType, JsonTypeInfo<T> type)
+        where T : IKubeObject
+        where TList : IKubeList<T> =>
         new(
             description,
             async ct =>
             {
-                var list = await api.GetAsync<TList>(selector is null ? path : $"{path}?{selector}", ct);
-                return new ObjectList<T>([.. list.Items], list.Metadata.ResourceVersion);
+                var list = await api.GetAsync(selector is null ? path : $"{path}?{selector}", listType, ct);
+                return new ObjectList<T>(list.Items, list.Metadata.ResourceVersion ?? string.Empty);
             },
-            (rv, timeout, onError, ct) => api.WatchAsync<T>(
+            (rv, timeout, onError, ct) => api.WatchAsync(
                 $"{path}?{(selector is null ? string.Empty : selector + "&")}allowWatchBookmarks=true&resourceVersion={Uri.EscapeDataString(rv)}&timeoutSeconds={(int)timeout.TotalSeconds}",
+                type,
                 onError,
                 ct));
 
@@ -37,7 +42,7 @@ public static class WatchSources
         string description,
         Func<CancellationToken, Task<ObjectList<T>>> list,
         Func<string, TimeSpan, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType, T)>> watch) : IWatchSource<T>
-        where T : IKubernetesObject<V1ObjectMeta>
+        where T : IKubeObject
     {
         public string Description => description;
 

@@ -1,12 +1,11 @@
+using IstioPodNetwork.Kube.Models;
 using IstioPodNetwork.Kube.Watching;
-using k8s;
-using k8s.Models;
 
 namespace IstioPodNetwork.Actors.Tests.Fakes;
 
 /// <summary>A watch a spec drives by hand: it tells whatever the spec emits, once the actor has started it.</summary>
 public sealed class FakeWatch<T> : IResourceWatch<T>
-    where T : IKubernetesObject<V1ObjectMeta>
+    where T : IKubeObject
 {
     private readonly TaskCompletionSource<Action<WatchNotification<T>>> started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,6 +1,6 @@
 using IstioPodNetwork.Actors.Pods;
 using IstioPodNetwork.Kube;
-using k8s.Models;
+using IstioPodNetwork.Kube.Models;
 
 namespace IstioPodNetwork.Actors.Tests.Fakes;
 
@@ -19,12 +19,12 @@ public static class TestPods
         string phase = "Running",
         bool deleting = false,
         bool markedInitialized = false) =>
-        new(new V1Pod
+        new(new Pod
         {
-            Metadata = new V1ObjectMeta
+            Metadata = new ObjectMeta
             {
                 Name = name,
-                NamespaceProperty = ns,
+                Namespace = ns,
                 Uid = uid ?? $"uid-{ns}-{name}",
                 ResourceVersion = Interlocked.Increment(ref resourceVersion).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 Annotations = markedInitialized
@@ -32,12 +32,12 @@ public static class TestPods
                     : annotations is null ? null : new Dictionary<string, string>(annotations),
                 DeletionTimestamp = deleting ? DateTime.UtcNow : null,
             },
-            Spec = new V1PodSpec { NodeName = "node-a", HostNetwork = hostNetwork, Containers = [new V1Container { Name = "app" }] },
-            Status = new V1PodStatus
+            Spec = new PodSpec { NodeName = "node-a", HostNetwork = hostNetwork, Containers = [new Container { Name = "app" }] },
+            Status = new PodStatus
             {
                 Phase = phase,
                 PodIP = ip,
-                Conditions = markedInitialized ? [new V1PodCondition { Status = "True", Type = PodMarkers.InitializedCondition }] : null,
+                Conditions = markedInitialized ? [new PodCondition { Status = "True", Type = PodMarkers.InitializedCondition }] : null,
             },
         });
 

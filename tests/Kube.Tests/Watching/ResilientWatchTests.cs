@@ -1,5 +1,6 @@
 using System.Net;
 using System.Threading.Channels;
+using IstioPodNetwork.Kube.Models;
 using IstioPodNetwork.Kube.Watching;
 using k8s;
 using k8s.Autorest;
@@ -11,7 +12,7 @@ public sealed class ResilientWatchTests : IAsyncDisposable
 {
     private static readonly ResilientWatchOptions FastRetries = new() { InitialBackoff = TimeSpan.FromMilliseconds(10), MaximumBackoff = TimeSpan.FromMilliseconds(40) };
     private readonly ScriptedSource api = new();
-    private readonly Channel<WatchNotification<V1Pod>> told = Channel.CreateUnbounded<WatchNotification<V1Pod>>();
+    private readonly Channel<WatchNotification<Pod>> told = Channel.CreateUnbounded<WatchNotification<Pod>>();
     private readonly CancellationTokenSource stop = new();
     private Task? running;
 
@@ -35,7 +36,7 @@ public sealed class ResilientWatchTests : IAsyncDisposable
 
         Assert.Equal("a", Upserted(await Next()));
         Assert.Equal("b", Upserted(await Next()));
-        Assert.Equal(new WatchSynced<V1Pod>(2, "6"), await Next());
+        Assert.Equal(new WatchSynced<Pod>(2, "6"), await Next());
         await api.NextWatchAsync();
         Assert.Equal(["6"], api.WatchedFrom);
     }
@@ -57,7 +58,7 @@ public sealed class ResilientWatchTests : IAsyncDisposable
 
         Assert.Equal(("a", "7"), UpsertedVersion(await Next()));
         Assert.Equal(("a", "8"), UpsertedVersion(await Next()));
-        Assert.Equal("a", Assert.IsType<ObjectRemoved<V1Pod>>(await Next()).Resource.Metadata.Name);
+        Assert.Equal("a", Assert.IsType<ObjectRemoved<Pod>>(await Next()).Resource.Metadata.Name);
         Assert.Equal("z", Upserted(await Next()));
     }
 
@@ -72,12 +73,12 @@ public sealed class ResilientWatchTests : IAsyncDisposable
 
         watch.SendError(new KubernetesException(new V1Status { Code = 410, Reason = "Expired" }));
 
-        Assert.True((await Next()) is WatchInterrupted<V1Pod> { Relisting: true });
+        Assert.True((await Next()) is WatchInterrupted<Pod> { Relisting: true });
         var afterRelist = await NextN(3);
-        Assert.Contains(afterRelist, n => n is ObjectUpserted<V1Pod> { Resource.Metadata.Name: "changed" });
-        Assert.Contains(afterRelist, n => n is ObjectUpserted<V1Pod> { Resource.Metadata.Name: "new" });
-        Assert.Contains(afterRelist, n => n is ObjectRemoved<V1Pod> { Resource.Metadata.Name: "deleted" });
-        Assert.Equal(new WatchSynced<V1Pod>(3, "21"), await Next());
+        Assert.Contains(afterRelist, n => n is ObjectUpserted<Pod> { Resource.Metadata.Name: "changed" });
+        Assert.Contains(afterRelist, n => n is ObjectUpserted<Pod> { Resource.Metadata.Name: "new" });
+        Assert.Contains(afterRelist, n => n is ObjectRemoved<Pod> { Resource.Metadata.Name: "deleted" });
+        Assert.Equal(new WatchSynced<Pod>(3, "21"), await Next());
         Assert.Equal(2, api.ListCalls);
     }
 
@@ -122,12 +123,12 @@ public sealed class ResilientWatchTests : IAsyncDisposable
 
         Start();
 
-        var first = Assert.IsType<WatchInterrupted<V1Pod>>(await Next());
+        var first = Assert.IsType<WatchInterrupted<Pod>>(await Next());
         Assert.Contains("HTTP 500", first.Reason, StringComparison.Ordinal);
         Assert.True(first.Relisting);
-        Assert.Contains("HTTP 503", Assert.IsType<WatchInterrupted<V1Pod>>(await Next()).Reason, StringComparison.Ordinal);
+        Assert.Contains("HTTP 503", Assert.IsType<WatchInterrupted<Pod>>(await Next()).Reason, StringComparison.Ordinal);
         Assert.Equal("a", Upserted(await Next()));
-        Assert.IsType<WatchSynced<V1Pod>>(await Next());
+        Assert.IsType<WatchSynced<Pod>>(await Next());
     }
 
     [Fact]
@@ -139,7 +140,7 @@ public sealed class ResilientWatchTests : IAsyncDisposable
 
         Start();
 
-        Assert.EndsWith($"HTTP 403 Forbidden: {Refused}", Assert.IsType<WatchInterrupted<V1Pod>>(await Next()).Reason, StringComparison.Ordinal);
+        Assert.EndsWith($"HTTP 403 Forbidden: {Refused}", Assert.IsType<WatchInterrupted<Pod>>(await Next()).Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -154,7 +155,7 @@ public sealed class ResilientWatchTests : IAsyncDisposable
 
         first.Break(new HttpRequestException("connection reset"));
 
-        Assert.False(Assert.IsType<WatchInterrupted<V1Pod>>(await Next()).Relisting);
+        Assert.False(Assert.IsType<WatchInterrupted<Pod>>(await Next()).Relisting);
         await api.NextWatchAsync();
         Assert.Equal(["4", "5"], api.WatchedFrom);
         Assert.Equal(1, api.ListCalls);
@@ -175,14 +176,14 @@ public sealed class ResilientWatchTests : IAsyncDisposable
     }
 
     private void Start() =>
-        running = new ResilientWatch<V1Pod>(api, FastRetries).RunAsync(n => told.Writer.TryWrite(n), stop.Token);
+        running = new ResilientWatch<Pod>(api, FastRetries).RunAsync(n => told.Writer.TryWrite(n), stop.Token);
 
-    private async Task<WatchNotification<V1Pod>> Next() =>
+    private async Task<WatchNotification<Pod>> Next() =>
         await told.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
 
-    private async Task<List<WatchNotification<V1Pod>>> NextN(int count)
+    private async Task<List<WatchNotification<Pod>>> NextN(int count)
     {
-        var list = new List<WatchNotification<V1Pod>>();
+        var list = new List<WatchNotification<Pod>>();
         for (var i = 0; i < count; i++)
         {
             list.Add(await Next());
@@ -191,13 +192,13 @@ public sealed class ResilientWatchTests : IAsyncDisposable
         return list;
     }
 
-    private static string Upserted(WatchNotification<V1Pod> notification) =>
-        Assert.IsType<ObjectUpserted<V1Pod>>(notification).Resource.Metadata.Name;
+    private static string Upserted(WatchNotification<Pod> notification) =>
+        Assert.IsType<ObjectUpserted<Pod>>(notification).Resource.Metadata.Name!;
 
-    private static (string, string) UpsertedVersion(WatchNotification<V1Pod> notification)
+    private static (string, string) UpsertedVersion(WatchNotification<Pod> notification)
     {
-        var pod = Assert.IsType<ObjectUpserted<V1Pod>>(notification).Resource;
-        return (pod.Metadata.Name, pod.Metadata.ResourceVersion);
+        var pod = Assert.IsType<ObjectUpserted<Pod>>(notification).Resource;
+        return (pod.Metadata.Name!, pod.Metadata.ResourceVersion!);
     }
 
     private static HttpOperationException HttpError(HttpStatusCode status, string content = "") => new()

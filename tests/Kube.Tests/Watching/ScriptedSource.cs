@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using IstioPodNetwork.Kube.Models;
 using IstioPodNetwork.Kube.Watching;
 using k8s;
-using k8s.Models;
 
 namespace IstioPodNetwork.Kube.Tests.Watching;
 
@@ -11,9 +11,9 @@ namespace IstioPodNetwork.Kube.Tests.Watching;
 /// An API the spec scripts call by call: each list answers the next queued list (or
 /// throws), each watch streams what the spec writes to it until the spec ends it.
 /// </summary>
-public sealed class ScriptedSource : IWatchSource<V1Pod>
+public sealed class ScriptedSource : IWatchSource<Pod>
 {
-    private readonly ConcurrentQueue<Func<ObjectList<V1Pod>>> lists = new();
+    private readonly ConcurrentQueue<Func<ObjectList<Pod>>> lists = new();
     private readonly Channel<ScriptedWatch> watches = Channel.CreateUnbounded<ScriptedWatch>();
 
     public string Description => "scripted pods";
@@ -22,14 +22,14 @@ public sealed class ScriptedSource : IWatchSource<V1Pod>
 
     public ConcurrentQueue<string> WatchedFrom { get; } = new();
 
-    public void NextList(params V1Pod[] pods) => lists.Enqueue(() => new ObjectList<V1Pod>(pods, Rv(pods)));
+    public void NextList(params Pod[] pods) => lists.Enqueue(() => new ObjectList<Pod>(pods, Rv(pods)));
 
     public void NextListFails(Exception error) => lists.Enqueue(() => throw error);
 
     /// <summary>The next watch the consumer opens.</summary>
     public Task<ScriptedWatch> NextWatchAsync() => watches.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
 
-    public Task<ObjectList<V1Pod>> ListAsync(CancellationToken cancellation)
+    public Task<ObjectList<Pod>> ListAsync(CancellationToken cancellation)
     {
         ListCalls++;
         return lists.TryDequeue(out var next)
@@ -37,7 +37,7 @@ public sealed class ScriptedSource : IWatchSource<V1Pod>
             : throw new InvalidOperationException("the spec queued no list");
     }
 
-    public async IAsyncEnumerable<(WatchEventType Type, V1Pod Resource)> WatchAsync(
+    public async IAsyncEnumerable<(WatchEventType Type, Pod Resource)> WatchAsync(
         string resourceVersion, TimeSpan timeout, Action<Exception> onError, [EnumeratorCancellation] CancellationToken cancellation)
     {
         WatchedFrom.Enqueue(resourceVersion);
@@ -54,18 +54,18 @@ public sealed class ScriptedSource : IWatchSource<V1Pod>
         }
     }
 
-    public static V1Pod Pod(string name, int resourceVersion) => new()
+    public static Pod Pod(string name, int resourceVersion) => new()
     {
-        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "apps", Uid = "uid-" + name, ResourceVersion = resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        Metadata = new ObjectMeta { Name = name, Namespace = "apps", Uid = "uid-" + name, ResourceVersion = resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) },
     };
 
-    private static string Rv(V1Pod[] pods) => pods.Length == 0 ? "1" : pods.Max(p => int.Parse(p.Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static string Rv(Pod[] pods) => pods.Length == 0 ? "1" : pods.Max(p => int.Parse(p.Metadata.ResourceVersion!, System.Globalization.CultureInfo.InvariantCulture)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public sealed class ScriptedWatch(Action<Exception> onError)
     {
-        internal Channel<(WatchEventType Type, V1Pod? Pod, Exception? Throw)> Events { get; } = Channel.CreateUnbounded<(WatchEventType, V1Pod?, Exception?)>();
+        internal Channel<(WatchEventType Type, Pod? Pod, Exception? Throw)> Events { get; } = Channel.CreateUnbounded<(WatchEventType, Pod?, Exception?)>();
 
-        public void Send(WatchEventType type, V1Pod pod) => Events.Writer.TryWrite((type, pod, null));
+        public void Send(WatchEventType type, Pod pod) => Events.Writer.TryWrite((type, pod, null));
 
         /// <summary>An in-stream ERROR event: the client reports it to onError, then the server closes the stream.</summary>
         public void SendError(Exception error)
