@@ -5,22 +5,17 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using IstioPodNetwork.Kube.Models;
-using k8s;
-using k8s.Autorest;
-using k8s.Models;
+using IstioPodNetwork.Kube.Watching;
 
 namespace IstioPodNetwork.Kube;
 
 /// <summary>
-/// The API calls the agent makes, sent over KubernetesClient's connection (its TLS settings and credentials)
-/// and read into this project's own models (<see cref="KubeJson"/>). KubernetesClient's serializer prepares all
-/// ~850 API types on its first use (a source-generated context whose start-up code loads every one of them):
-/// measured alone, ~7 MB resident for an agent that reads pods, namespaces and statuses. Its typed calls also
-/// read back the whole pod after each patch, which nothing here uses: writes here read only an error's status.
-/// Errors keep KubernetesClient's types (<see cref="HttpOperationException"/> for a status code,
-/// <see cref="KubernetesException"/> for an ERROR in a watch), so callers handle both clients alike.
+/// The API calls the agent makes, over a <see cref="KubeConnection"/> (<see cref="KubeClients"/>), read into this
+/// project's own models (<see cref="KubeJson"/>). KubernetesClient's typed calls would read back the whole pod after
+/// each patch, which nothing here uses: writes here read only an error's status. An error status, and a watch's
+/// ERROR event, surface as a <see cref="KubeApiException"/> with the server's code.
 /// </summary>
-public sealed class KubeApi(Kubernetes client) : IDisposable
+public sealed class KubeApi(KubeConnection connection) : IDisposable
 {
     public const string MergePatch = "application/merge-patch+json";
     public const string StrategicMergePatch = "application/strategic-merge-patch+json";
@@ -42,7 +37,7 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
 
     /// <summary>
     /// The events of a watch (<paramref name="pathAndQuery"/> without watch=true), one per line, until the server ends
-    /// it; an ERROR event goes to <paramref name="onError"/> as a <see cref="KubernetesException"/> and ends the watch.
+    /// it; an ERROR event goes to <paramref name="onError"/> as a <see cref="KubeApiException"/> and ends the watch.
     /// </summary>
     public async IAsyncEnumerable<(WatchEventType Type, T Resource)> WatchAsync<T>(
         string pathAndQuery, JsonTypeInfo<T> type, Action<Exception> onError, [EnumeratorCancellation] CancellationToken cancellation)
@@ -62,7 +57,8 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
             var item = watchEvent.RootElement.GetProperty("object");
             if (eventType == "ERROR")
             {
-                onError(new KubernetesException(V1StatusOf(item.Deserialize(KubeJson.Default.ApiStatus))));
+                var status = item.Deserialize(KubeJson.Default.ApiStatus);
+                onError(new KubeApiException((HttpStatusCode)(status?.Code ?? 0), $"{status?.Code} {status?.Reason}: {status?.Message}"));
                 yield break;
             }
 
@@ -75,17 +71,17 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
     /// what it refused (the user and verb RBAC denied, the object that is missing), unless there is none or it only
     /// repeats the reason phrase.
     /// </summary>
-    public static string DescribeError(HttpResponseMessageWrapper? response)
+    private static string DescribeError(HttpResponseMessage response, string content)
     {
-        var status = $"HTTP {(int?)response?.StatusCode} {response?.ReasonPhrase}";
-        if (string.IsNullOrEmpty(response?.Content))
+        var status = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+        if (string.IsNullOrEmpty(content))
         {
             return status;
         }
 
         try
         {
-            return JsonSerializer.Deserialize(response.Content, KubeJson.Default.ApiStatus)?.Message is { Length: > 0 } message && message != response.ReasonPhrase
+            return JsonSerializer.Deserialize(content, KubeJson.Default.ApiStatus)?.Message is { Length: > 0 } message && message != response.ReasonPhrase
                 ? $"{status}: {message}"
                 : status;
         }
@@ -95,11 +91,7 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
         }
     }
 
-    public void Dispose() => client.Dispose();
-
-    /// <summary>KubernetesClient's own watch reports an ERROR event as a KubernetesException of its V1Status; so does this one.</summary>
-    private static V1Status? V1StatusOf(ApiStatus? status) =>
-        status is null ? null : new V1Status { Code = status.Code, Reason = status.Reason, Message = status.Message, Status = "Failure" };
+    public void Dispose() => connection.Dispose();
 
     private static WatchEventType EventType(string? type) => type switch
     {
@@ -110,11 +102,11 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
         _ => throw new JsonException($"unknown watch event type \"{type}\""),
     };
 
-    /// <summary>The answer, once its headers are in and its status is a success; any other status throws <see cref="HttpOperationException"/>.</summary>
+    /// <summary>The answer, once its headers are in and its status is a success; any other status throws <see cref="KubeApiException"/>.</summary>
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, string? contentType, string? body, CancellationToken cancellation)
     {
         using var request = await RequestAsync(method, pathAndQuery, contentType, body, cancellation);
-        var response = await client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation);
+        var response = await connection.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation);
         try
         {
             await ThrowUnlessSuccessAsync(request, response, cancellation);
@@ -132,7 +124,7 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
         // As KubernetesClient's own calls and client-go ask: HTTP/2 where TLS negotiates it (ALPN), so that every watch
         // and write shares one connection (SocketsHttpHandler opens more only past the server's stream limit), instead
         // of a connection and TLS session per concurrent request; HTTP/1.1 otherwise.
-        var request = new HttpRequestMessage(method, new Uri(client.BaseUri, pathAndQuery))
+        var request = new HttpRequestMessage(method, new Uri(connection.Server, pathAndQuery))
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
@@ -143,10 +135,7 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
             request.Content = new StringContent(body, Encoding.UTF8, contentType ?? JsonContent.MediaType!);
         }
 
-        if (client.Credentials is { } credentials)
-        {
-            await credentials.ProcessHttpRequestAsync(request, cancellation);
-        }
+        await connection.AuthenticateAsync(request, cancellation);
 
         return request;
     }
@@ -158,10 +147,7 @@ public sealed class KubeApi(Kubernetes client) : IDisposable
             return;
         }
 
-        var answer = new HttpResponseMessageWrapper(response, await response.Content.ReadAsStringAsync(cancellation));
-        throw new HttpOperationException($"{request.Method} {request.RequestUri?.AbsolutePath}: {DescribeError(answer)}")
-        {
-            Response = answer,
-        };
+        var content = await response.Content.ReadAsStringAsync(cancellation);
+        throw new KubeApiException(response.StatusCode, DescribeError(response, content), $"{request.Method} {request.RequestUri?.AbsolutePath}", content);
     }
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using IstioPodNetwork.Kube.Models;
-using k8s.Autorest;
 
 namespace IstioPodNetwork.Kube;
 
@@ -117,18 +116,18 @@ public sealed class PodStatusWriter(KubeApi api, string nodeName, TimeProvider? 
                 await write(cancellation);
                 return PodWriteOutcome.Written;
             }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            catch (KubeApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
             {
                 return PodWriteOutcome.PodGone;
             }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict && rereadOnConflict && attempt < Attempts)
+            catch (KubeApiException e) when (e.StatusCode == HttpStatusCode.Conflict && rereadOnConflict && attempt < Attempts)
             {
                 if (!await StillTheSamePodAsync(pod, cancellation))
                 {
                     return PodWriteOutcome.PodGone;
                 }
             }
-            catch (HttpOperationException e) when (IsTransient(e.Response.StatusCode) && attempt < Attempts)
+            catch (KubeApiException e) when (IsTransient(e.StatusCode) && attempt < Attempts)
             {
                 await Task.Delay(backoff.Next(), time, cancellation);
             }
@@ -146,7 +145,7 @@ public sealed class PodStatusWriter(KubeApi api, string nodeName, TimeProvider? 
             var current = await api.GetAsync(PodPath(pod), KubeJson.Default.Pod, cancellation);
             return current.Metadata.Uid == pod.Uid;
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        catch (KubeApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
             return false;
         }

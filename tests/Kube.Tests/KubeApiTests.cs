@@ -5,8 +5,8 @@ using IstioPodNetwork.Kube.Watching;
 using IstioPodNetwork.KubeSim;
 using IstioPodNetwork.Testing;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
+using WatchEventType = IstioPodNetwork.Kube.Watching.WatchEventType;
 
 namespace IstioPodNetwork.Kube.Tests;
 
@@ -43,7 +43,7 @@ public sealed class KubeApiTests : IAsyncLifetime
         var list = await source.ListAsync(CancellationToken.None);
         Assert.Equal(["a1"], list.Items.Select(p => p.Metadata.Name));
 
-        var seen = Channel.CreateUnbounded<(WatchEventType Type, IstioPodNetwork.Kube.Models.Pod Pod)>();
+        var seen = Channel.CreateUnbounded<(WatchEventType Type, IstioPodNetwork.Kube.Models.Pod Resource)>();
         using var stop = new CancellationTokenSource();
         var watching = Task.Run(async () =>
         {
@@ -56,13 +56,13 @@ public sealed class KubeApiTests : IAsyncLifetime
         await client.CoreV1.CreateNamespacedPodAsync(Pod("a2", "node-a"), "default");
 
         var first = await seen.Reader.ReadAsync().AsTask().WaitAsync(Bound);
-        Assert.Equal((WatchEventType.Added, "a2", "node-a"), (first.Type, first.Pod.Metadata.Name, first.Pod.Spec?.NodeName));
+        Assert.Equal((WatchEventType.Added, "a2", "node-a"), (first.Type, first.Resource.Metadata.Name, first.Resource.Spec?.NodeName));
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watching.WaitAsync(Bound));
     }
 
     [Fact]
-    public async Task An_expired_watch_reports_its_410_as_a_KubernetesException_and_ends()
+    public async Task An_expired_watch_reports_its_410_as_a_KubeApiException_and_ends()
     {
         var source = WatchSources.Namespaces(api);
         var list = await source.ListAsync(CancellationToken.None);
@@ -77,8 +77,9 @@ public sealed class KubeApiTests : IAsyncLifetime
         await Eventually.HoldsAsync(() => Task.FromResult(sim.Faults.ExpireWatches() > 0), Bound, "the watch open on KubeSim, and expired");
         await watching.WaitAsync(Bound);
 
-        var expired = Assert.IsType<KubernetesException>(Assert.Single(errors));
-        Assert.Equal((int)HttpStatusCode.Gone, expired.Status.Code);
+        var expired = Assert.IsType<KubeApiException>(Assert.Single(errors));
+        Assert.Equal(HttpStatusCode.Gone, expired.StatusCode);
+        Assert.StartsWith("410 Expired: ", expired.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -137,17 +138,17 @@ public sealed class KubeApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_error_status_reaches_the_caller_as_an_HttpOperationException_with_its_code()
+    public async Task An_error_status_reaches_the_caller_as_a_KubeApiException_with_its_code_and_the_servers_message()
     {
-        var missing = await Assert.ThrowsAsync<HttpOperationException>(() => api.GetAsync("/api/v1/namespaces/default/pods/ghost", KubeJson.Default.Pod, CancellationToken.None));
+        var missing = await Assert.ThrowsAsync<KubeApiException>(() => api.GetAsync("/api/v1/namespaces/default/pods/ghost", KubeJson.Default.Pod, CancellationToken.None));
         sim.Faults.FailNextRequests(1, 503);
-        var unavailable = await Assert.ThrowsAsync<HttpOperationException>(
+        var unavailable = await Assert.ThrowsAsync<KubeApiException>(
             () => api.WriteAsync(HttpMethod.Patch, "/api/v1/namespaces/default/pods/ghost", KubeApi.MergePatch, AnnotationsPatch.Of("touched", "yes"), KubeJson.Default.AnnotationsPatch, CancellationToken.None));
 
-        Assert.Equal(HttpStatusCode.NotFound, missing.Response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("GET /api/v1/namespaces/default/pods/ghost: HTTP 404 Not Found: pods \"ghost\" not found", missing.Message);
-        Assert.Contains("ghost", missing.Response.Content, StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, unavailable.Response.StatusCode);
+        Assert.Contains("ghost", missing.Content, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unavailable.StatusCode);
     }
 
     [Fact]
@@ -158,10 +159,10 @@ public sealed class KubeApiTests : IAsyncLifetime
         using var wrong = KubeClients.Create(wrongKubeconfig);
 
         var pods = await api.GetAsync("/api/v1/pods", KubeJson.Default.PodList, CancellationToken.None);
-        var refused = await Assert.ThrowsAsync<HttpOperationException>(() => wrong.GetAsync("/api/v1/pods", KubeJson.Default.PodList, CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<KubeApiException>(() => wrong.GetAsync("/api/v1/pods", KubeJson.Default.PodList, CancellationToken.None));
 
         Assert.NotNull(pods.Items);
-        Assert.Equal(HttpStatusCode.Unauthorized, refused.Response.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.Equal("GET /api/v1/pods: HTTP 401 Unauthorized", refused.Message);
     }
 

@@ -72,7 +72,7 @@ public static class AgentCommand
         {
             return KubeClients.Create(NonEmpty(settings.Kubeconfig));
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException or k8s.Exceptions.KubeConfigException)
+        catch (Exception e) when (e is InvalidOperationException or IOException)
         {
             throw new SettingsException([$"cannot reach the Kubernetes API: {e.Message}"]);
         }

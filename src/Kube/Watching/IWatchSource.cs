@@ -1,5 +1,4 @@
 using IstioPodNetwork.Kube.Models;
-using k8s;
 
 namespace IstioPodNetwork.Kube.Watching;
 

@@ -1,7 +1,5 @@
 using System.Net;
 using IstioPodNetwork.Kube.Models;
-using k8s;
-using k8s.Autorest;
 
 namespace IstioPodNetwork.Kube.Watching;
 
@@ -100,12 +98,7 @@ public sealed class ResilientWatch<T>(IWatchSource<T> source, ResilientWatchOpti
         }
     }
 
-    private static bool IsExpired(Exception? error) => error switch
-    {
-        KubernetesException k => k.Status?.Code == (int)HttpStatusCode.Gone,
-        HttpOperationException h => h.Response?.StatusCode == HttpStatusCode.Gone,
-        _ => false,
-    };
+    private static bool IsExpired(Exception? error) => error is KubeApiException { StatusCode: HttpStatusCode.Gone };
 
     /// <summary>A watch that closes before its first line surfaces in the client as an end-of-stream error; it is a normal end.</summary>
     private static bool IsQuietEnd(Exception? error) =>
@@ -113,8 +106,7 @@ public sealed class ResilientWatch<T>(IWatchSource<T> source, ResilientWatchOpti
 
     private static string Describe(Exception? error) => error switch
     {
-        HttpOperationException h => KubeApi.DescribeError(h.Response),
-        KubernetesException k => $"{k.Status?.Code} {k.Status?.Reason}: {k.Status?.Message}",
+        KubeApiException refused => refused.Description,
         OperationCanceledException => "no answer within the watch timeout",
         null => "unknown error",
         _ => error.Message,

@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
 using IstioPodNetwork.Kube.Models;
-using k8s;
 
 namespace IstioPodNetwork.Kube.Watching;
 

@@ -2,9 +2,6 @@ using System.Net;
 using System.Threading.Channels;
 using IstioPodNetwork.Kube.Models;
 using IstioPodNetwork.Kube.Watching;
-using k8s;
-using k8s.Autorest;
-using k8s.Models;
 
 namespace IstioPodNetwork.Kube.Tests.Watching;
 
@@ -71,7 +68,7 @@ public sealed class ResilientWatchTests : IAsyncDisposable
         var watch = await api.NextWatchAsync();
         api.NextList(ScriptedSource.Pod("kept", 1), ScriptedSource.Pod("changed", 20), ScriptedSource.Pod("new", 21));
 
-        watch.SendError(new KubernetesException(new V1Status { Code = 410, Reason = "Expired" }));
+        watch.SendError(new KubeApiException(HttpStatusCode.Gone, "410 Expired: too old resource version"));
 
         Assert.True((await Next()) is WatchInterrupted<Pod> { Relisting: true });
         var afterRelist = await NextN(3);
@@ -135,12 +132,12 @@ public sealed class ResilientWatchTests : IAsyncDisposable
     public async Task A_refusal_is_told_with_what_the_server_said_it_refused()
     {
         const string Refused = "pods is forbidden: User \"system:serviceaccount:istio-system:ipnc\" cannot list resource \"pods\" in API group \"\" at the cluster scope";
-        api.NextListFails(HttpError(HttpStatusCode.Forbidden, $$"""{"kind":"Status","apiVersion":"v1","status":"Failure","message":{{System.Text.Json.JsonSerializer.Serialize(Refused)}},"reason":"Forbidden","code":403}"""));
+        api.NextListFails(new KubeApiException(HttpStatusCode.Forbidden, $"HTTP 403 Forbidden: {Refused}", "GET /api/v1/pods"));
         api.NextList(ScriptedSource.Pod("a", 3));
 
         Start();
 
-        Assert.EndsWith($"HTTP 403 Forbidden: {Refused}", Assert.IsType<WatchInterrupted<Pod>>(await Next()).Reason, StringComparison.Ordinal);
+        Assert.EndsWith($": HTTP 403 Forbidden: {Refused}", Assert.IsType<WatchInterrupted<Pod>>(await Next()).Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -201,8 +198,5 @@ public sealed class ResilientWatchTests : IAsyncDisposable
         return (pod.Metadata.Name!, pod.Metadata.ResourceVersion!);
     }
 
-    private static HttpOperationException HttpError(HttpStatusCode status, string content = "") => new()
-    {
-        Response = new HttpResponseMessageWrapper(new HttpResponseMessage(status) { ReasonPhrase = status.ToString() }, content),
-    };
+    private static KubeApiException HttpError(HttpStatusCode status) => new(status, $"HTTP {(int)status} {status}", "GET /api/v1/pods");
 }
