@@ -56,6 +56,24 @@ public sealed class InClusterTrustTests : IDisposable
         Assert.Equal("second", token.Current());
     }
 
+    [Fact]
+    public void A_token_that_cannot_be_read_again_is_kept_until_it_can_and_a_first_read_that_fails_throws()
+    {
+        var path = Path.Combine(directory.FullName, "token");
+        var time = new ManualTime();
+        var token = new ServiceAccountToken(path, time);
+        Assert.Throws<FileNotFoundException>(token.Current);
+
+        File.WriteAllText(path, "first");
+        Assert.Equal("first", token.Current());
+        File.Delete(path);
+        time.Advance(ServiceAccountToken.ReadInterval);
+        Assert.Equal("first", token.Current());
+        File.WriteAllText(path, "second");
+        time.Advance(ServiceAccountToken.ReadInterval);
+        Assert.Equal("second", token.Current());
+    }
+
     private static X509Certificate2 Authority(string name)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
