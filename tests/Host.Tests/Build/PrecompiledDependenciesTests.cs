@@ -14,12 +14,19 @@ public sealed class PrecompiledDependenciesTests
     /// <summary>A ReadyToRun image built for Linux marks its machine type so (the PE machine XOR this), so that Windows does not load it as native code.</summary>
     private const ushort LinuxMachineMark = 0x7B79;
 
-    [Fact]
-    public void Akka_next_to_ipnc_carries_native_code_for_this_machines_architecture()
+    [Theory]
+    [InlineData("Akka.dll")]
+    [InlineData("Akka.Remote.dll")]
+    [InlineData("Akka.Cluster.dll")]
+    [InlineData("Akka.DistributedData.dll")]
+    [InlineData("DotNetty.Common.dll")]
+    [InlineData("DotNetty.Buffers.dll")]
+    [InlineData("DotNetty.Transport.dll")]
+    public void A_named_package_assembly_next_to_ipnc_carries_native_code_for_this_machines_architecture(string assembly)
     {
-        using var image = Open("Akka.dll");
+        using var image = Open(assembly);
 
-        Assert.True(IsReadyToRun(image), "Akka.dll next to ipnc has no native code: Directory.Build.targets did not precompile it");
+        Assert.True(IsReadyToRun(image), $"{assembly} next to ipnc has no native code: Directory.Build.targets did not precompile it");
         var expected = RuntimeInformation.ProcessArchitecture switch
         {
             Architecture.X64 => Machine.Amd64,
@@ -32,7 +39,7 @@ public sealed class PrecompiledDependenciesTests
     [Fact]
     public void A_package_assembly_not_named_is_copied_as_its_package_ships_it()
     {
-        using var image = Open("Akka.Cluster.dll");
+        using var image = Open("Akka.Streams.dll");
 
         Assert.False(IsReadyToRun(image));
     }
