@@ -27,6 +27,12 @@ public static class KubeClients
     /// <summary>Where the kubelet mounts the pod's service-account token, CA certificate and namespace.</summary>
     public const string ServiceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount";
 
+    public const string ServiceAccountTokenFile = ServiceAccountDirectory + "/token";
+
+    public const string ServiceAccountCaFile = ServiceAccountDirectory + "/ca.crt";
+
+    public const string ServiceAccountNamespaceFile = ServiceAccountDirectory + "/namespace";
+
     /// <summary>
     /// The kubeconfig models name their keys themselves; what KubernetesYaml prepares on first use (attribute
     /// overrides for every property of every API model, a map of every model type) is for manifests, not kubeconfigs.
@@ -61,7 +67,7 @@ public static class KubeClients
     {
         var host = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST");
         var port = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_PORT");
-        if (string.IsNullOrEmpty(host) || string.IsNullOrEmpty(port) || !File.Exists(Path.Combine(ServiceAccountDirectory, "token")))
+        if (string.IsNullOrEmpty(host) || string.IsNullOrEmpty(port) || !File.Exists(ServiceAccountTokenFile))
         {
             return null;
         }
@@ -73,18 +79,17 @@ public static class KubeClients
 
     private static KubeConnection InCluster(Uri server)
     {
-        var token = new ServiceAccountToken(Path.Combine(ServiceAccountDirectory, "token"));
-        var authorityFile = Path.Combine(ServiceAccountDirectory, "ca.crt");
+        var token = new ServiceAccountToken(ServiceAccountTokenFile);
         var authorities = new X509Certificate2Collection();
-        if (File.Exists(authorityFile))
+        if (File.Exists(ServiceAccountCaFile))
         {
             try
             {
-                authorities.ImportFromPemFile(authorityFile);
+                authorities.ImportFromPemFile(ServiceAccountCaFile);
             }
             catch (CryptographicException e)
             {
-                throw new InvalidOperationException($"{authorityFile} holds no usable PEM certificate: {e.Message}", e);
+                throw new InvalidOperationException($"{ServiceAccountCaFile} holds no usable PEM certificate: {e.Message}", e);
             }
         }
 

@@ -44,9 +44,8 @@ public sealed class PeerSearch(KubeApi api, string namespaceName, string selecto
     /// <summary>The namespace to search: the setting, else this pod's service-account namespace, else "default".</summary>
     public static string NamespaceOf(string configured)
     {
-        const string ServiceAccountNamespace = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
         return configured.Length > 0 ? configured
-            : File.Exists(ServiceAccountNamespace) ? File.ReadAllText(ServiceAccountNamespace).Trim()
+            : File.Exists(KubeClients.ServiceAccountNamespaceFile) ? File.ReadAllText(KubeClients.ServiceAccountNamespaceFile).Trim()
             : "default";
     }
 }
