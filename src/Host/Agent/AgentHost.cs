@@ -23,6 +23,7 @@ public static class AgentHost
 
     public static IHost Build(AgentSettings settings, LayeredConfig config, KubeApi api)
     {
+        ServeOnlyProcessMetricsBesideOurs();
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
             ContentRootPath = AppContext.BaseDirectory,
@@ -59,6 +60,19 @@ public static class AgentHost
         builder.Services.AddHostedService(services => new Endpoints(settings, services));
         return builder.Build();
     }
+
+    /// <summary>
+    /// /metrics serves the agent's own series and the process's (CPU, memory, threads, open files, collections), not
+    /// prometheus-net's adapters, which republish every .NET event counter and meter (runtime internals that
+    /// dotnet-counters shows on demand). The adapters start at the first scrape and stay: an idle agent alone, 9 MB
+    /// resident more (112.6 instead of 103.7 MB) and that first scrape ~90 instead of ~35 ms of CPU, measured back to back.
+    /// </summary>
+    private static void ServeOnlyProcessMetricsBesideOurs() => Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions
+    {
+        SuppressEventCounters = true,
+        SuppressMeters = true,
+        SuppressDebugMetrics = true,
+    });
 
     private static void LogWhenUp(ActorSystem system)
     {

@@ -124,6 +124,9 @@ public sealed partial class NodeAgentTests(ITestOutputHelper output)
         Assert.Contains("ipnc_pod_failures_total{reason=\"InvalidAnnotation\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("ipnc_pod_programming_seconds_count 16", metrics, StringComparison.Ordinal);
         Assert.Contains("ipnc_cluster_members{status=\"up\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("process_working_set_bytes ", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("system_runtime_", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("prometheus_net_", metrics, StringComparison.Ordinal);
 
         var listing = await Ipnc.RunAsync(output, [node.Agent!.Endpoint, "pods"]);
         Assert.Equal(0, listing.ExitCode);
