@@ -156,12 +156,14 @@ internal sealed class AgentProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        var leftovers = process.HasExited ? null : RuntimeLeftovers.Of(process.Id);
         if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);
         }
 
         await process.WaitForExitAsync();
+        leftovers?.Remove();
         process.Dispose();
         if (log is not null)
         {

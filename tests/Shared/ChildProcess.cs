@@ -6,7 +6,8 @@ namespace IstioPodNetwork.Testing;
 
 /// <summary>
 /// A process a test started: argv only (no shell), output kept line by line so a
-/// test can await a line with a bound, and killed on dispose if still running.
+/// test can await a line with a bound, and killed on dispose if still running; what a killed .NET runtime
+/// leaves behind is removed when it exits.
 /// Free of xunit (benchmarks use it too); tests pass their output helper through ChildProcessXunit.cs.
 /// </summary>
 public sealed partial class ChildProcess : IAsyncDisposable
@@ -76,6 +77,11 @@ public sealed partial class ChildProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => child.Collect(e.Data, stdout, text => child.StandardOutput = text);
         process.ErrorDataReceived += (_, e) => child.Collect(e.Data, stderr, text => child.StandardError = text);
         process.Start();
+        if (RuntimeLeftovers.Of(process.Id) is { } leftovers)
+        {
+            process.Exited += (_, _) => leftovers.Remove();
+        }
+
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return child;
