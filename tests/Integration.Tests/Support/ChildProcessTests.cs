@@ -15,7 +15,14 @@ public sealed class ChildProcessTests(ITestOutputHelper output) : IDisposable
         // `ipnc wait` on a file without the status annotation: a .NET process that keeps running until killed.
         var annotations = Path.Combine(directory, "pod_annotations");
         await File.WriteAllTextAsync(annotations, string.Empty);
-        await using var wait = ChildProcess.Start(Binaries.Ipnc, ["wait", "--annotations-file", annotations, "--timeout", "60s"], output);
+        // The runtime makes them unless told not to; a developer's environment may have told it.
+        var diagnosticsOn = new Dictionary<string, string?>
+        {
+            ["DOTNET_EnableDiagnostics"] = "1",
+            ["DOTNET_EnableDiagnostics_IPC"] = "1",
+            ["DOTNET_EnableDiagnostics_Debugger"] = "1",
+        };
+        await using var wait = ChildProcess.Start(Binaries.Ipnc, ["wait", "--annotations-file", annotations, "--timeout", "60s"], output, diagnosticsOn);
         await Eventually.HoldsAsync(
             () => RuntimeFilesOf(wait.Id).Any(f => f.StartsWith("dotnet-diagnostic-", StringComparison.Ordinal))
                 && RuntimeFilesOf(wait.Id).Any(f => f.StartsWith("clr-debug-pipe-", StringComparison.Ordinal)),
