@@ -42,18 +42,7 @@ internal sealed class AgentProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var (name, value) in ServiceAccountMount.PodEnvironment(api))
-        {
-            if (value is null)
-            {
-                info.Environment.Remove(name);
-            }
-            else
-            {
-                info.Environment[name] = value;
-            }
-        }
-
+        ChildProcess.SetEnvironment(info, ServiceAccountMount.PodEnvironment(api));
         var agent = new AgentProcess(new Process { StartInfo = info }, healthPort);
         agent.process.OutputDataReceived += (_, e) => agent.Keep(e.Data);
         agent.process.ErrorDataReceived += (_, e) => agent.Keep(e.Data);

@@ -58,18 +58,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
             info.ArgumentList.Add(argument);
         }
 
-        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
-        {
-            if (value is null)
-            {
-                info.Environment.Remove(name);
-            }
-            else
-            {
-                info.Environment[name] = value;
-            }
-        }
-
+        SetEnvironment(info, environment ?? new Dictionary<string, string?>());
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(process, log, label ?? Path.GetFileName(fileName));
         var stdout = new System.Text.StringBuilder();
@@ -85,6 +74,22 @@ public sealed partial class ChildProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return child;
+    }
+
+    /// <summary>Sets each variable of <paramref name="environment"/> for the process; a null value removes it from what the process inherits.</summary>
+    public static void SetEnvironment(ProcessStartInfo info, IReadOnlyDictionary<string, string?> environment)
+    {
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
     }
 
     /// <summary>Waits until a line satisfying <paramref name="match"/> has been written, or fails after <paramref name="timeout"/>.</summary>

@@ -9,13 +9,13 @@ public sealed class Pod : IKubeObject
 {
     public ObjectMeta Metadata { get; init; } = new();
 
-    /// <summary>The same pod read from KubernetesClient's model of it (e.g. a manifest read with KubernetesYaml), through its JSON.</summary>
-    public static Pod From(V1Pod pod) =>
-        JsonSerializer.Deserialize(KubernetesJson.Serialize(pod), KubeJson.Default.Pod) ?? throw new JsonException("a pod that serialized to null");
-
     public PodSpec? Spec { get; init; }
 
     public PodStatus? Status { get; init; }
+
+    /// <summary>The same pod read from KubernetesClient's model of it (e.g. a manifest read with KubernetesYaml), through its JSON.</summary>
+    public static Pod From(V1Pod pod) =>
+        JsonSerializer.Deserialize(KubernetesJson.Serialize(pod), KubeJson.Default.Pod) ?? throw new JsonException("a pod that serialized to null");
 }
 
 public sealed class PodList : IKubeList<Pod>

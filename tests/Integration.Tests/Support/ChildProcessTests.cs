@@ -24,8 +24,9 @@ public sealed class ChildProcessTests(ITestOutputHelper output) : IDisposable
         };
         await using var wait = ChildProcess.Start(Binaries.Ipnc, ["wait", "--annotations-file", annotations, "--timeout", "60s"], output, diagnosticsOn);
         await Eventually.HoldsAsync(
-            () => RuntimeFilesOf(wait.Id).Any(f => f.StartsWith("dotnet-diagnostic-", StringComparison.Ordinal))
-                && RuntimeFilesOf(wait.Id).Any(f => f.StartsWith("clr-debug-pipe-", StringComparison.Ordinal)),
+            () => RuntimeFilesOf(wait.Id) is var files
+                && files.Any(f => f.StartsWith("dotnet-diagnostic-", StringComparison.Ordinal))
+                && files.Any(f => f.StartsWith("clr-debug-pipe-", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(20),
             "the child's runtime listening for debuggers and diagnostic tools");
 
