@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system tools the tests and the demo use, when run as root and
 # when they are missing: iptables (nft and legacy), iproute2 (ip netns),
-# util-linux (nsenter) and kubectl (Debian's kubernetes-client if none is on PATH).
+# util-linux (nsenter), kubectl (Debian's kubernetes-client if none is on PATH), and a C compiler with the
+# kernel's headers for KubeSim's sandbox helper (src/KubeSim/Sandbox/kubesim-sandbox.c).
 set -euo pipefail
 
 missing=()
@@ -10,6 +11,8 @@ command -v iptables-legacy-restore >/dev/null || missing+=(iptables)
 command -v ip >/dev/null || missing+=(iproute2)
 command -v nsenter >/dev/null || missing+=(util-linux)
 command -v kubectl >/dev/null || missing+=(kubernetes-client)
+command -v cc >/dev/null || missing+=(gcc)
+[ -e /usr/include/linux/sched.h ] && [ -e /usr/include/stdio.h ] || missing+=(libc6-dev)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -50,6 +50,7 @@ public sealed class SandboxTests
         Assert.Contains(cgroups, line => line.EndsWith($":pids:{expected}", StringComparison.Ordinal));
         Assert.Contains(cgroups, line => line.EndsWith($":name=systemd:{expected}", StringComparison.Ordinal));
         Assert.Contains($"0::{expected}", cgroups);
+        Assert.All(Directory.GetFiles($"/proc/{pid}/fd"), fd => Assert.Equal("/dev/null", new FileInfo(fd).LinkTarget));
 
         await client.CoreV1.DeleteNamespacedPodAsync("web", "default");
         await Eventually.HoldsAsync(async () => (await client.CoreV1.ListNamespacedPodAsync("default")).Items.Count == 0, Bound, "the pod gone");
@@ -141,6 +142,25 @@ public sealed class SandboxTests
         }
 
         Assert.Empty(await HostTools.NetnsNamesAsync(prefix));
+    }
+
+    [Fact]
+    public async Task A_pause_process_that_cannot_join_its_netns_fails_the_sandbox_with_the_reason_and_is_not_left_running()
+    {
+        Root.Require("the sandbox helper makes cgroups");
+        var name = "ks" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
+        var directory = $"/sys/fs/cgroup/pids/{name}";
+        try
+        {
+            var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => SandboxShim.StartAsync($"/run/netns/{name}-missing", [directory]));
+
+            Assert.Contains($"joining network namespace /run/netns/{name}-missing failed: No such file or directory", failure.Message, StringComparison.Ordinal);
+            Assert.Empty(File.ReadAllText(Path.Combine(directory, "tasks")).Trim());
+        }
+        finally
+        {
+            Directory.Delete(directory);
+        }
     }
 
     private static string? TryRead(string path)

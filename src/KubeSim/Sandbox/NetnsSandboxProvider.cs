@@ -10,9 +10,10 @@ namespace IstioPodNetwork.KubeSim.Sandbox;
 /// <summary>
 /// Real sandboxes. Per node: netns "&lt;prefix&gt;-node-&lt;name&gt;" with bridge cbr0 holding the pod gateway
 /// (and, with an uplink, a veth "&lt;prefix&gt;u&lt;index&gt;" from the caller's bridge whose node end "uplink" holds
-/// the node IP). Per pod: netns "&lt;prefix&gt;-pod-&lt;uid&gt;" whose eth0 is a veth from the node's cbr0 holding the
-/// pod IP (default route via the gateway, lo up), and a `sleep infinity` started in that netns (both made in-process,
-/// <see cref="NamedNetns"/>) and moved into a kubelet-like cgroup carrying the pod UID in every configured hierarchy.
+/// the node IP). Per pod: netns "&lt;prefix&gt;-pod-&lt;uid&gt;" (made in-process, <see cref="NamedNetns"/>) whose eth0
+/// is a veth from the node's cbr0 holding the pod IP (default route via the gateway, lo up), and a pause process
+/// (<see cref="SandboxShim"/>) in that netns and in a kubelet-like cgroup carrying the pod UID in every configured
+/// hierarchy.
 /// </summary>
 internal sealed class NetnsSandboxProvider(string prefix, string cgroupMount, IReadOnlyList<string> hierarchies, UplinkOptions? uplink, ILogger logger) : ISandboxProvider
 {
@@ -66,13 +67,13 @@ internal sealed class NetnsSandboxProvider(string prefix, string cgroupMount, IR
         var containerId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var directories = CgroupLayout.Directories(plan.Node.CgroupDriver, plan.QosClass, plan.Uid, containerId);
         var sandbox = new PodSandbox(plan.Namespace, plan.Name, plan.Uid, plan.Node.Name, [plan.PodIp], netns, null, directories[^1], containerId);
-        var process = await NamedNetns.CreateAsync(netns, SandboxProcess());
-        sandbox = sandbox with { Pid = process.Id };
-        made[plan.Uid] = new Made(process, directories);
+        await NamedNetns.CreateAsync(netns);
+        var parts = made[plan.Uid] = new Made(directories);
 
-        // The sandbox process joins its cgroups while `ip` wires the netns: moving a process into a cgroup was the
-        // longest step of a sandbox (9 ms median, bench/Agent.Bench on 2 cores).
-        var joined = Task.Run(() => JoinCgroups(directories, process.Id), CancellationToken.None);
+        // The pause process is placed while the netns is wired: being placed in the cgroups was the longest step of
+        // a sandbox (9 ms median, bench/Agent.Bench on 2 cores) until kubesim-sandbox (which says why) did it.
+        var placed = SandboxShim.StartAsync(NamedNetns.PathOf(netns), hierarchies.Select(h => Path.Combine(cgroupMount, h) + directories[^1]));
+        SandboxShim shim;
         try
         {
             await Rtnetlink.RunInAsync(plan.Node.NetnsName!, node => node.AddVethPair(hostVeth, NodeBridge, "eth0", netns));
@@ -83,36 +84,31 @@ internal sealed class NetnsSandboxProvider(string prefix, string cgroupMount, IR
                 pod.SetUp("eth0");
                 pod.AddDefaultRoute(plan.Node.Gateway);
             });
-            await joined;
+            parts.Shim = shim = await placed;
         }
         catch
         {
-            // Removal must not race the cgroup join, or it could leave a directory the join made after it.
-            await joined.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // Removal must not race the placing, or it could leave a directory the helper made after it.
+            await ((Task)placed).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            parts.Shim = placed.IsCompletedSuccessfully ? placed.Result : null;
             await RemovePodAsync(sandbox);
             throw;
         }
 
+        sandbox = sandbox with { Pid = shim.PausePid };
         logger.LogInformation("Pod {Namespace}/{Name} ({Uid}): netns {Netns}, IP {Ip}, pid {Pid}, cgroup {Cgroup}", plan.Namespace, plan.Name, plan.Uid, netns, plan.PodIp, sandbox.Pid, sandbox.CgroupPath);
         return sandbox;
     }
 
-    /// <summary>Kills the process, removes its cgroup directories leaf first (shared parents only when empty), then the netns (and with it the veth pair).</summary>
+    /// <summary>Ends the pause process, removes its cgroup directories leaf first (shared parents only when empty), then the netns (and with it the veth pair).</summary>
     public async Task RemovePodAsync(PodSandbox sandbox)
     {
         if (made.TryRemove(sandbox.Uid, out var parts))
         {
-            try
+            if (parts.Shim is not null)
             {
-                parts.Process.Kill();
-                await parts.Process.WaitForExitAsync();
+                await parts.Shim.DisposeAsync();
             }
-            catch (InvalidOperationException)
-            {
-                // It had already exited.
-            }
-
-            parts.Process.Dispose();
 
             foreach (var hierarchy in hierarchies)
             {
@@ -126,42 +122,6 @@ internal sealed class NetnsSandboxProvider(string prefix, string cgroupMount, IR
         if (sandbox.NetnsName is not null)
         {
             await DeleteNetnsAsync(sandbox.NetnsName);
-        }
-    }
-
-    /// <summary>`sleep infinity`, what holds a pod's netns as a pause container would.</summary>
-    private static ProcessStartInfo SandboxProcess()
-    {
-        var info = new ProcessStartInfo("sleep")
-        {
-            // Redirected so the sandbox holds no pipe of ours (a parent reading our output would never see it end).
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add("infinity");
-        return info;
-    }
-
-    private void JoinCgroups(IReadOnlyList<string> directories, int pid)
-    {
-        foreach (var hierarchy in hierarchies)
-        {
-            var leaf = Path.Combine(cgroupMount, hierarchy) + directories[^1];
-            for (var attempt = 0; ; attempt++)
-            {
-                try
-                {
-                    // Another instance may remove an emptied shared parent (kubepods) between our mkdir and our write.
-                    Directory.CreateDirectory(leaf);
-                    File.WriteAllText(Path.Combine(leaf, "cgroup.procs"), pid.ToString(CultureInfo.InvariantCulture));
-                    break;
-                }
-                catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException && attempt < 5)
-                {
-                }
-            }
         }
     }
 
@@ -193,5 +153,11 @@ internal sealed class NetnsSandboxProvider(string prefix, string cgroupMount, IR
         }
     }
 
-    private sealed record Made(Process Process, IReadOnlyList<string> Directories);
+    /// <summary>What removal takes away: the cgroup directories, and the pause process once it was placed.</summary>
+    private sealed class Made(IReadOnlyList<string> directories)
+    {
+        public IReadOnlyList<string> Directories { get; } = directories;
+
+        public SandboxShim? Shim { get; set; }
+    }
 }

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace IstioPodNetwork.KubeSim.Sandbox;
+
+/// <summary>
+/// A pod's pause process and the shim that holds it, made by the native helper kubesim-sandbox (built beside this
+/// assembly from Sandbox/kubesim-sandbox.c, which says how and why): the pause process is born in the pod's cgroups
+/// and joins its netns; the shim stays in ours, as a container runtime's shim does.
+/// </summary>
+internal sealed partial class SandboxShim : IAsyncDisposable
+{
+    private const string HelperName = "kubesim-sandbox";
+    private const int SigTerm = 15;
+    private readonly Process shim;
+
+    private SandboxShim(Process shim, int pausePid)
+    {
+        this.shim = shim;
+        PausePid = pausePid;
+    }
+
+    /// <summary>The pause process: in the netns and in every cgroup directory given.</summary>
+    public int PausePid { get; }
+
+    /// <summary>Starts the pause process in <paramref name="netnsPath"/> and in <paramref name="cgroupDirectories"/> (made as needed).</summary>
+    public static async Task<SandboxShim> StartAsync(string netnsPath, IEnumerable<string> cgroupDirectories)
+    {
+        var helper = Path.Combine(AppContext.BaseDirectory, HelperName);
+        if (!File.Exists(helper))
+        {
+            throw new InvalidOperationException($"the sandbox helper {helper} is missing: building KubeSim compiles it (it needs a C compiler: `make deps` installs gcc)");
+        }
+
+        var info = new ProcessStartInfo(helper)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(netnsPath);
+        foreach (var directory in cgroupDirectories)
+        {
+            info.ArgumentList.Add(directory);
+        }
+
+        var shim = Process.Start(info) ?? throw new InvalidOperationException($"could not start {helper}");
+        var line = await shim.StandardOutput.ReadLineAsync();
+        if (int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pausePid))
+        {
+            return new SandboxShim(shim, pausePid);
+        }
+
+        var error = (await shim.StandardError.ReadToEndAsync()).Trim();
+        await shim.WaitForExitAsync();
+        var exitCode = shim.ExitCode;
+        shim.Dispose();
+        throw new InvalidOperationException($"{HelperName} {string.Join(' ', info.ArgumentList)} failed with exit code {exitCode}: {error}");
+    }
+
+    /// <summary>Ends the pause process; done when it is gone, so its cgroup directories can be removed.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!shim.HasExited && Kill(shim.Id, SigTerm) != 0 && Marshal.GetLastPInvokeError() != 3 /* ESRCH: gone already */)
+        {
+            shim.Kill();
+        }
+
+        await shim.WaitForExitAsync();
+        shim.Dispose();
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}
