@@ -139,6 +139,9 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    // A session of its own, as a container runtime's shim has: Ctrl-C at KubeSim's terminal reaches KubeSim, which
+    // then ends each sandbox in order (SIGTERM), instead of killing the shims behind its back.
+    setsid();
     int v1_tasks[MaxDirectories];
     int v1_count = 0;
     int v2_directory = -1;
