@@ -63,15 +63,16 @@ internal sealed partial class SandboxShim : IAsyncDisposable
     /// <summary>Ends the pause process; done when it is gone, so its cgroup directories can be removed.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (!shim.HasExited && Kill(shim.Id, SigTerm) != 0 && Marshal.GetLastPInvokeError() != 3 /* ESRCH: gone already */)
+        if (!shim.HasExited)
         {
-            shim.Kill();
+            // SIGTERM, not Process.Kill's SIGKILL: the shim then ends the pause process and waits for it.
+            _ = Kill(shim.Id, SigTerm);
         }
 
         await shim.WaitForExitAsync();
         shim.Dispose();
     }
 
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "kill")]
     private static partial int Kill(int pid, int signal);
 }
