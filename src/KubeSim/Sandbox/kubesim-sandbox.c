@@ -94,7 +94,7 @@ static int open_cgroup(const char *directory, int *is_v2)
 }
 
 // The pause process: places itself, reports on the pipe (one zero byte, or why it failed), then sleeps.
-static void run_pause(pid_t shim, int report, const int *v1_tasks, int v1_count, const char *netns)
+static void run_pause(pid_t shim, int report, const int *v1_tasks, char *const *v1_names, int v1_count, const char *netns)
 {
     char failure[512] = { 0 };
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -105,7 +105,7 @@ static void run_pause(pid_t shim, int report, const int *v1_tasks, int v1_count,
 
     for (int i = 0; i < v1_count && failure[0] == '\0'; i++) {
         if (write(v1_tasks[i], "0", 1) != 1) {
-            snprintf(failure, sizeof failure, "joining a cgroup v1 directory failed: %s", strerror(errno));
+            snprintf(failure, sizeof failure, "joining cgroup directory %s failed: %s", v1_names[i], strerror(errno));
         }
     }
 
@@ -143,6 +143,7 @@ int main(int argc, char **argv)
     // then ends each sandbox in order (SIGTERM), instead of killing the shims behind its back.
     setsid();
     int v1_tasks[MaxDirectories];
+    char *v1_names[MaxDirectories];
     int v1_count = 0;
     int v2_directory = -1;
     for (int i = 2; i < argc; i++) {
@@ -161,6 +162,7 @@ int main(int argc, char **argv)
         if (is_v2) {
             v2_directory = fd;
         } else {
+            v1_names[v1_count] = argv[i];
             v1_tasks[v1_count++] = fd;
         }
     }
@@ -187,7 +189,7 @@ int main(int argc, char **argv)
 
     if (child == 0) {
         close(report[0]);
-        run_pause(shim, report[1], v1_tasks, v1_count, argv[1]);
+        run_pause(shim, report[1], v1_tasks, v1_names, v1_count, argv[1]);
     }
 
     pause_pid = child;
