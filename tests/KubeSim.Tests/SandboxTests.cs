@@ -163,6 +163,25 @@ public sealed class SandboxTests
         }
     }
 
+    [Fact]
+    public async Task A_cgroup_directory_the_pause_process_cannot_join_is_named_in_the_error()
+    {
+        Root.Require("the sandbox helper makes cgroups");
+        var directory = "/sys/fs/cgroup/cpuset/ks" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
+        try
+        {
+            // A new cpuset has no CPUs yet, so no process may join it.
+            var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => SandboxShim.StartAsync("/run/netns/never-reached", [directory]));
+
+            Assert.Contains($"joining cgroup directory {directory} failed: No space left on device", failure.Message, StringComparison.Ordinal);
+            Assert.Empty(File.ReadAllText(Path.Combine(directory, "tasks")).Trim());
+        }
+        finally
+        {
+            Directory.Delete(directory);
+        }
+    }
+
     private static string? TryRead(string path)
     {
         try
