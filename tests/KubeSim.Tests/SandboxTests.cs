@@ -159,7 +159,10 @@ public sealed class SandboxTests
         }
         finally
         {
-            Directory.Delete(directory);
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory);
+            }
         }
     }
 
@@ -178,7 +181,10 @@ public sealed class SandboxTests
         }
         finally
         {
-            Directory.Delete(directory);
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory);
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -13,6 +14,7 @@ internal sealed partial class SandboxShim : IAsyncDisposable
 {
     private const string HelperName = "kubesim-sandbox";
     private const int SigTerm = 15;
+    private static readonly string Helper = Path.Combine(AppContext.BaseDirectory, HelperName);
     private readonly Process shim;
 
     private SandboxShim(Process shim, int pausePid)
@@ -27,13 +29,7 @@ internal sealed partial class SandboxShim : IAsyncDisposable
     /// <summary>Starts the pause process in <paramref name="netnsPath"/> and in <paramref name="cgroupDirectories"/> (made as needed).</summary>
     public static async Task<SandboxShim> StartAsync(string netnsPath, IEnumerable<string> cgroupDirectories)
     {
-        var helper = Path.Combine(AppContext.BaseDirectory, HelperName);
-        if (!File.Exists(helper))
-        {
-            throw new InvalidOperationException($"the sandbox helper {helper} is missing: building KubeSim compiles it (it needs a C compiler: `make deps` installs gcc)");
-        }
-
-        var info = new ProcessStartInfo(helper)
+        var info = new ProcessStartInfo(Helper)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -46,7 +42,16 @@ internal sealed partial class SandboxShim : IAsyncDisposable
             info.ArgumentList.Add(directory);
         }
 
-        var shim = Process.Start(info) ?? throw new InvalidOperationException($"could not start {helper}");
+        Process shim;
+        try
+        {
+            shim = Process.Start(info) ?? throw new InvalidOperationException($"could not start {Helper}");
+        }
+        catch (Win32Exception e)
+        {
+            throw new InvalidOperationException($"could not start the sandbox helper {Helper} ({e.Message}): building KubeSim compiles it, with the C compiler `make deps` installs", e);
+        }
+
         var line = await shim.StandardOutput.ReadLineAsync();
         if (int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pausePid))
         {
