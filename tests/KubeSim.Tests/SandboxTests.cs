@@ -173,7 +173,9 @@ public sealed class SandboxTests
         var directory = "/sys/fs/cgroup/cpuset/ks" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
         try
         {
-            // A new cpuset has no CPUs yet, so no process may join it.
+            // A cpuset without CPUs takes no process.
+            Directory.CreateDirectory(directory);
+            File.WriteAllText(Path.Combine(directory, "cpuset.cpus"), "\n");
             var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => SandboxShim.StartAsync("/run/netns/never-reached", [directory]));
 
             Assert.Contains($"joining cgroup directory {directory} failed: No space left on device", failure.Message, StringComparison.Ordinal);
