@@ -183,7 +183,7 @@ int main(int argc, char **argv)
     };
     pid_t child = (pid_t)syscall(SYS_clone3, &clone, sizeof clone);
     if (child < 0) {
-        fprintf(stderr, "clone3 into the cgroup v2 directory failed: %s\n", strerror(errno));
+        fprintf(stderr, "starting the pause process (clone3) failed: %s\n", strerror(errno));
         return 1;
     }
 
