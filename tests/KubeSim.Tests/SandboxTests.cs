@@ -126,7 +126,7 @@ public sealed class SandboxTests
         {
             var uid = Guid.NewGuid().ToString();
 
-            // A /33 is refused by `ip addr add`, after the veth is made and while the process joins its cgroups.
+            // A /33 is refused by `ip addr add`, after the veth is made and while the pause process is placed.
             var plan = new PodPlan("default", "unwired", uid, "BestEffort", node, IPAddress.Parse("10.254.7.2"), 33);
             await Assert.ThrowsAsync<InvalidOperationException>(() => provider.CreatePodAsync(plan, CancellationToken.None));
 

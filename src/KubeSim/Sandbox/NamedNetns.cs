@@ -22,7 +22,7 @@ internal static partial class NamedNetns
         ThrowawayThread.RunAsync("netns-add", () => CreateOnThisThread(PathOf(name)));
 
     /// <summary>Runs on a thread of its own that ends right after: it is left in the new netns.</summary>
-    private static bool CreateOnThisThread(string path)
+    private static void CreateOnThisThread(string path)
     {
         // The node's `ip netns add` has made /run/netns a shared mount already; the mount point is an empty file.
         using (new FileStream(path, FileMode.CreateNew, FileAccess.Write))
@@ -40,8 +40,6 @@ internal static partial class NamedNetns
             {
                 throw new InvalidOperationException($"bind-mounting the new netns on {path} failed: {Marshal.GetLastPInvokeErrorMessage()}");
             }
-
-            return true;
         }
         catch
         {

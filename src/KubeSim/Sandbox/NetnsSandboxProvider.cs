@@ -70,8 +70,7 @@ internal sealed class NetnsSandboxProvider(string prefix, string cgroupMount, IR
         await NamedNetns.CreateAsync(netns);
         var parts = made[plan.Uid] = new Made(directories);
 
-        // The pause process is placed while the netns is wired: being placed in the cgroups was the longest step of
-        // a sandbox (9 ms median, bench/Agent.Bench on 2 cores) until kubesim-sandbox (which says why) did it.
+        // The pause process is placed (kubesim-sandbox says how) while the netns is wired: neither waits for the other.
         var placed = SandboxShim.StartAsync(NamedNetns.PathOf(netns), hierarchies.Select(h => Path.Combine(cgroupMount, h) + directories[^1]));
         SandboxShim shim;
         try

@@ -70,7 +70,6 @@ internal sealed partial class Rtnetlink : IDisposable
 
             using var netlink = new Rtnetlink(socket, name);
             requests(netlink);
-            return true;
         });
 
     /// <summary>A veth pair: <paramref name="name"/> here, enslaved to <paramref name="bridge"/> and up; its peer <paramref name="peerName"/> in netns <paramref name="peerNetns"/>, down.</summary>

@@ -6,14 +6,15 @@ namespace IstioPodNetwork.KubeSim.Sandbox;
 /// </summary>
 internal static class ThrowawayThread
 {
-    public static Task<T> RunAsync<T>(string name, Func<T> work)
+    public static Task RunAsync(string name, Action work)
     {
-        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
             try
             {
-                completion.SetResult(work());
+                work();
+                completion.SetResult();
             }
             catch (Exception e)
             {
